@@ -1,0 +1,15 @@
+"""Build (or update) the index over corpus/ and serve the web chat on http://127.0.0.1:7860.
+
+Thin on purpose: everything it does goes through the public API in `rag`.
+"""
+import logging
+import sys
+
+from rag.cli import main
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+    code = main(["build", "corpus", "--index", "index"])
+    if code:
+        sys.exit(code)
+    sys.exit(main(["serve", "--index", "index", *sys.argv[1:]]))

@@ -1,0 +1,207 @@
+"""The public entry point: open an index, ask questions, get cited verbatim answers."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .embedding import Embedder, default_embedder
+from .reader import DEFAULT_THRESHOLD, SentenceCandidate, rank_answers
+from .results import Answer, Citation, Hit
+from .retrieval import hybrid_search
+from .store import CURRENT_FILE, DocumentRecord, IndexData, load_index
+
+logger = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 1000
+# Passages whose sentences the answer ranker reads: enough to hold the answer nearly always,
+# few enough to rank in a few milliseconds.
+READER_PASSAGES = 8
+
+
+class QuestionError(ValueError):
+    """The question cannot be asked as given; the message says why."""
+
+
+def check_question(question: str) -> str:
+    q = (question or "").strip()
+    if not q:
+        raise QuestionError("The question is empty. Ask something, for example: \"What share of staff had over 55 cases?\"")
+    if len(q) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"The question is {len(q)} characters long; keep it under {MAX_QUESTION_CHARS}.")
+    return q
+
+
+class Assistant:
+    """Answers questions from an index with verbatim, cited spans, or says it cannot."""
+
+    def __init__(self, data: IndexData, root: Path, embedder: Embedder, threshold: float | None = None) -> None:
+        self._data = data
+        self.root = root
+        self.embedder = embedder
+        self.threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+        self._pointer_mtime = self._current_mtime()
+        self._reload_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, index_dir: str | Path = "index", *, embedder: Embedder | None = None, threshold: float | None = None) -> "Assistant":
+        """Open the index at `index_dir` (see `rag build`)."""
+        embedder = embedder or default_embedder()
+        root = Path(index_dir).expanduser()
+        data = load_index(root, model_name=embedder.name, dimension=embedder.dimension)
+        logger.info("opened index %s: %d documents, %d chunks", data.folder, len(data.documents), len(data.chunk_doc))
+        return cls(data, root, embedder, threshold)
+
+    # -- index state -------------------------------------------------------------------------
+    @property
+    def data(self) -> IndexData:
+        return self._data
+
+    @property
+    def documents(self) -> list[DocumentRecord]:
+        return list(self._data.documents)
+
+    def _current_mtime(self) -> float:
+        try:
+            return (self.root / CURRENT_FILE).stat().st_mtime_ns
+        except OSError:
+            return 0
+
+    def refresh(self) -> bool:
+        """Switch to a newer index version if a build replaced it; True when it did."""
+        mtime = self._current_mtime()
+        if mtime == self._pointer_mtime:
+            return False
+        with self._reload_lock:
+            if mtime == self._pointer_mtime:
+                return False
+            data = load_index(self.root, model_name=self.embedder.name, dimension=self.embedder.dimension)
+            self._data, self._pointer_mtime = data, mtime
+            logger.info("switched to index version %s", data.folder)
+            return True
+
+    def page_text(self, document: str, page: int) -> str:
+        """The extracted text of a page (answer offsets index into it)."""
+        data = self._data
+        for i, d in enumerate(data.documents):
+            if d.path == document or document in d.aliases:
+                if not 1 <= page <= d.pages:
+                    raise ValueError(f"{document} has pages 1-{d.pages}, not {page}")
+                return data.page_text(i, page)
+        raise KeyError(f"{document} is not in the index")
+
+    # -- questions -----------------------------------------------------------------------------
+    def search(self, question: str, *, top_k: int = 5, documents: Sequence[str] | None = None) -> list[Hit]:
+        """The passages most likely to hold the answer, best first (no answer extraction)."""
+        q = check_question(question)
+        self.refresh()
+        data = self._data
+        qv = self.embedder.embed([q])[0]
+        return [self._hit(data, c, s) for c, s in hybrid_search(data, q, qv, top_k, documents=documents)]
+
+    def ask(
+        self,
+        question: str,
+        *,
+        top_k: int = 5,
+        documents: Sequence[str] | None = None,
+        threshold: float | None = None,
+    ) -> Answer:
+        """Answer `question` with a verbatim span and its citation, or abstain (found=False)."""
+        t0 = time.perf_counter()
+        q = check_question(question)
+        self.refresh()
+        data = self._data
+        threshold = self.threshold if threshold is None else threshold
+        qv = self.embedder.embed([q])[0]
+        t1 = time.perf_counter()
+        hits = hybrid_search(data, q, qv, max(top_k, READER_PASSAGES), documents=documents)
+        t2 = time.perf_counter()
+
+        candidates: list[SentenceCandidate] = []
+        where: list[int] = []  # sentence id of each candidate
+        seen: set[int] = set()
+        for rank, (c, score) in enumerate(hits[:READER_PASSAGES]):
+            title = data.documents[data.chunk_doc[c]].title
+            for s in range(int(data.chunk_s0[c]), int(data.chunk_s1[c])):
+                if s in seen:
+                    continue
+                seen.add(s)
+                where.append(s)
+                candidates.append(
+                    SentenceCandidate(
+                        text=data.sentence_text(s),
+                        passage=rank,
+                        vector=np.asarray(data.sent_vectors[s]),
+                        retrieval_score=float(score),
+                        title=title,
+                    )
+                )
+        ranked = rank_answers(q, candidates, embedder=self.embedder, question_vector=qv, top_n=3) if candidates else []
+        t3 = time.perf_counter()
+        timings = {
+            "embed": (t1 - t0) * 1000,
+            "retrieve": (t2 - t1) * 1000,
+            "read": (t3 - t2) * 1000,
+            "total": (t3 - t0) * 1000,
+        }
+        best = ranked[0] if ranked else None
+        if best is None or best.score < threshold:
+            closest = [self._passage_citation(data, c) for c, _ in hits[:top_k]]
+            return Answer(q, False, None, None, float(best.score) if best else 0.0, closest, timings)
+
+        citations = []
+        for span in ranked:
+            s = where[span.candidate]
+            if span is not best and span.score < threshold:
+                continue
+            citations.append(self._span_citation(data, s, span.start, span.end))
+        s = where[best.candidate]
+        sentence = data.sentence_text(s)
+        return Answer(
+            question=q,
+            found=True,
+            answer=sentence[best.start : best.end],
+            sentence=sentence,
+            score=float(best.score),
+            citations=citations,
+            timings_ms=timings,
+            sentence_span=(best.start, best.end),
+        )
+
+    # -- helpers -------------------------------------------------------------------------------
+    @staticmethod
+    def _span_citation(data: IndexData, s: int, start: int, end: int) -> Citation:
+        d = int(data.sent_doc[s])
+        base = int(data.sent_start[s])
+        return Citation(
+            document=data.documents[d].path,
+            title=data.documents[d].title,
+            page=int(data.sent_page[s]),
+            quote=data.sentence_text(s),
+            start=base + start,
+            end=base + end,
+        )
+
+    @staticmethod
+    def _passage_citation(data: IndexData, c: int) -> Citation:
+        d = int(data.chunk_doc[c])
+        a, b = data.chunk_bounds(c)
+        return Citation(
+            document=data.documents[d].path,
+            title=data.documents[d].title,
+            page=int(data.chunk_page[c]),
+            quote=data.chunk_text(c),
+            start=a,
+            end=b,
+        )
+
+    @staticmethod
+    def _hit(data: IndexData, c: int, score: float) -> Hit:
+        d = int(data.chunk_doc[c])
+        a, b = data.chunk_bounds(c)
+        return Hit(data.documents[d].path, data.documents[d].title, int(data.chunk_page[c]), a, b, data.chunk_text(c), float(score), int(c))

