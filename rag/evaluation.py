@@ -93,6 +93,11 @@ def best_of(metric, prediction: str, golds: Sequence[str]) -> float:
     return max((metric(prediction, g) for g in golds), default=0.0)
 
 
+def same_document(cited: str, gold: str) -> bool:
+    """A cited corpus path matches a gold document given by its path or, from another layout, its file name."""
+    return cited == gold or cited.endswith("/" + gold) or gold.endswith("/" + cited)
+
+
 def holds_answer(text: str, golds: Sequence[str]) -> bool:
     """Whether `text` contains a gold answer, after normalisation (line breaks and hyphens ignored)."""
     norm = f" {normalize_answer(text)} "
@@ -172,7 +177,7 @@ def evaluate(assistant, items: Sequence[EvalItem], *, top_k: int = 5, k_values: 
         rank = None
         if item.answerable:
             for r, hit in enumerate(assistant.search(item.question, top_k=depth), start=1):
-                if item.document and hit.document != item.document:
+                if item.document and not same_document(hit.document, item.document):
                     continue
                 if item.pages and hit.page not in item.pages:
                     continue
@@ -189,7 +194,7 @@ def evaluate(assistant, items: Sequence[EvalItem], *, top_k: int = 5, k_values: 
                 ans.found
                 and cite is not None
                 and cite.page in item.pages
-                and (item.document is None or cite.document == item.document)
+                and (item.document is None or same_document(cite.document, item.document))
             )
         right = (not ans.found) if not item.answerable else bool(ans.found and (f1 or 0) >= 0.5)
         rows.append(

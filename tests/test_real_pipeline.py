@@ -1,0 +1,97 @@
+"""The real model, the real index, the real CLI: the product as a user meets it."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag.evaluation import evaluate, load_eval_file
+
+from .conftest import CORPUS, TEST_DATA, shared_data
+
+pytestmark = pytest.mark.slow
+
+SEED_QUESTION = "What share of staff had over 55 cases?"
+
+
+def test_seed_question_gives_the_exact_span_and_its_page(real_assistant):
+    answer = real_assistant.ask(SEED_QUESTION)
+    assert answer.found
+    assert answer.answer == "more than 77%"
+    cite = answer.citations[0]
+    assert cite.document == "london-crc-sample-inspection.pdf"
+    page = real_assistant.page_text(cite.document, cite.page)
+    assert page[cite.start : cite.end] == answer.answer
+    assert answer.sentence and answer.answer in answer.sentence and answer.sentence in page
+    assert answer.to_dict()["citations"][0]["page"] == cite.page
+
+
+def test_answers_are_deterministic(real_assistant):
+    a = real_assistant.ask("How many recommendations did the inspectors make?").to_dict()
+    b = real_assistant.ask("How many recommendations did the inspectors make?").to_dict()
+    a.pop("timings_ms"), b.pop("timings_ms")
+    assert a == b
+
+
+def test_corpus_questions_meet_the_bar(real_assistant):
+    items = load_eval_file(TEST_DATA / "corpus_qa.jsonl")
+    assert len(items) >= 40 and sum(not i.answerable for i in items) >= 10
+    report = evaluate(real_assistant, items)
+    wrong = [(r.id, r.question, r.gold, r.answer) for r in report.rows if not r.right]
+    assert report.metrics["accuracy"] >= 0.90, wrong
+    assert report.metrics["abstain_recall"] == 1.0, wrong
+
+
+def test_cli_ask_json_in_a_subprocess(real_index):
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    out = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "ask", SEED_QUESTION, "--index", str(real_index), "--json"],
+        capture_output=True, text=True, env=env, timeout=300, check=True,
+    )
+    payload = json.loads(out.stdout)
+    assert payload["found"] and payload["answer"] == "more than 77%"
+    assert payload["citations"][0]["document"] == "london-crc-sample-inspection.pdf"
+
+
+def test_cli_rebuild_of_unchanged_corpus_embeds_nothing(real_index, tmp_path):
+    import shutil
+
+    index = tmp_path / "index"
+    shutil.copytree(real_index, index)
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    out = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "build", str(CORPUS), "--index", str(index)],
+        capture_output=True, text=True, env=env, timeout=300, check=True,
+    )
+    assert "0 indexed" in out.stdout and "up to date" in out.stdout
+
+
+@pytest.fixture(scope="session")
+def reports_index(tmp_path_factory) -> Path:
+    """The 43 real reports plus corpus/, indexed once per session (about two minutes)."""
+    from rag.build import build_index
+
+    folder = tmp_path_factory.mktemp("reports")
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    for sub in ("ofsted-ilacs-london", "ofsted-cqc-area-send-london"):
+        for pdf in sorted(shared_data(sub, "pdfs").glob("*.pdf")):
+            (corpus / pdf.name).symlink_to(pdf)
+    for f in CORPUS.iterdir():
+        (corpus / f.name).symlink_to(f)
+    build_index(corpus, folder / "index")
+    return folder / "index"
+
+
+@pytest.mark.shared
+def test_real_reports_meet_the_bar(reports_index):
+    from rag import Assistant
+
+    items = load_eval_file(shared_data("ofsted-ilacs-london", "derived_ilacs_facts_qa.dev.jsonl"))
+    report = evaluate(Assistant.open(reports_index), items)
+    assert report.metrics["sentence_accuracy"] >= 0.80
+    assert report.metrics["page_accuracy"] >= 0.80
