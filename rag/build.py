@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -14,7 +13,7 @@ import numpy as np
 from .chunking import ChunkerSettings, segment_document
 from .documents import Document, DocumentError, discover_documents, load_document
 from .embedding import Embedder, default_embedder
-from .lexical import BM25Index
+from .lexical import BM25Index, lexical_text
 from .store import (
     FORMAT_VERSION,
     BuildLock,
@@ -79,16 +78,6 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def lexical_text(title: str, path: str, chunk_text: str) -> str:
-    """What BM25 sees for a chunk: its text plus the document's title and file name.
-
-    Reports repeat the same phrasing for every council; the place often appears only in the title
-    and file name, and running headers are left out of chunks.
-    """
-    stem = re.sub(r"[_\-.]+", " ", Path(path).stem)
-    return f"{title}\n{stem}\n{chunk_text}"
 
 
 @dataclass

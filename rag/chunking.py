@@ -18,6 +18,10 @@ from .sentences import find_running_lines, split_sentences
 logger = logging.getLogger(__name__)
 
 
+# Bump when sentence or chunk boundaries change for the same text: indexes built before re-segment.
+SEGMENTER_VERSION = 2
+
+
 @dataclass(frozen=True)
 class ChunkerSettings:
     max_chars: int = 700
@@ -31,7 +35,7 @@ class ChunkerSettings:
 
     def to_dict(self) -> dict:
         """Plain dict for the index manifest: a change here means re-chunking."""
-        return asdict(self)
+        return {**asdict(self), "segmenter": SEGMENTER_VERSION}
 
 
 @dataclass(frozen=True)

@@ -130,3 +130,13 @@ def idf_weights(texts: Sequence[str]) -> dict[str, float]:
         df.update(set(tokenize(t)))
     n = max(len(texts), 1)
     return {term: math.log(1.0 + (n - c + 0.5) / (c + 0.5)) for term, c in df.items()}
+
+
+def lexical_text(title: str, path: str, chunk_text: str) -> str:
+    """What BM25 sees for a chunk: its text plus the document's title and file name.
+
+    Reports repeat the same phrasing for every council; the place often appears only in the title
+    and file name, and running headers are left out of chunks.
+    """
+    stem = re.sub(r"[_\-.]+", " ", Path(path).stem)
+    return f"{title}\n{stem}\n{chunk_text}"

@@ -7,6 +7,7 @@ from typing import Sequence
 import numpy as np
 
 from .fusion import reciprocal_rank_fusion
+from .lexical import BM25Index, lexical_text, tokenize
 from .store import IndexData
 
 
@@ -16,6 +17,46 @@ class RetrievalSettings:
     rrf_k: float = 60.0
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
+    # A question term names documents when it occurs in the titles or file names of at most this
+    # share of them ("Ealing", "HMP Eastmoor"); such documents' passages are searched again on their own.
+    naming_share: float = 0.15
+    named_weight: float = 1.0
+
+
+_name_indexes: dict[int, tuple[IndexData, BM25Index, dict[str, int]]] = {}
+
+
+def _name_index(data: IndexData) -> tuple[BM25Index, dict[str, int]]:
+    """BM25 over each document's title and file name, with document frequencies (built once per index)."""
+    cached = _name_indexes.get(id(data))
+    if cached is None or cached[0] is not data:
+        names = [lexical_text(d.title, d.path, "") for d in data.documents]
+        df: dict[str, int] = {}
+        for name in names:
+            for term in set(tokenize(name)):
+                df[term] = df.get(term, 0) + 1
+        cached = (data, BM25Index.build(names), df)
+        _name_indexes.clear()  # one live index per process is the norm; never grow without bound
+        _name_indexes[id(data)] = cached
+    return cached[1], cached[2]
+
+
+def named_documents(data: IndexData, question: str, share: float = 0.15) -> list[int]:
+    """Documents the question names by a distinctive title or file-name word, best match first."""
+    n = len(data.documents)
+    if n == 0:
+        return []
+    index, df = _name_index(data)
+    limit = max(1, int(share * n))
+    terms = [t for t in set(tokenize(question)) if 0 < df.get(t, 0) <= limit]
+    if not terms:
+        return []
+    scores = index.scores(" ".join(terms))
+    best = float(scores.max())
+    if best <= 0:
+        return []
+    chosen = np.flatnonzero(scores >= 0.6 * best)
+    return [int(i) for i in chosen[np.argsort(-scores[chosen], kind="stable")]]
 
 
 def allowed_chunks(data: IndexData, documents: Sequence[str] | None) -> np.ndarray | None:
@@ -49,12 +90,19 @@ def hybrid_search(
         mask = np.zeros(data.bm25.n_docs, dtype=bool)
         mask[allowed] = True
     lexical = data.bm25.search(question, depth, allowed=mask)
-    fused = reciprocal_rank_fusion(
-        [[i for i, _ in dense], [i for i, _ in lexical]],
-        k=settings.rrf_k,
-        weights=[settings.dense_weight, settings.lexical_weight],
-    )
-    return fused[:k]
+    rankings = [[i for i, _ in dense], [i for i, _ in lexical]]
+    weights = [settings.dense_weight, settings.lexical_weight]
+    named = named_documents(data, question, settings.naming_share)
+    if named:
+        in_named = np.isin(data.chunk_doc, named)
+        if mask is not None:
+            in_named &= mask
+        ids = np.flatnonzero(in_named).astype(np.int64)
+        if len(ids):
+            rankings.append([i for i, _ in data.vectors.search(question_vector, depth, allowed_ids=ids)])
+            rankings.append([i for i, _ in data.bm25.search(question, depth, allowed=in_named)])
+            weights += [settings.named_weight, settings.named_weight]
+    return reciprocal_rank_fusion(rankings, k=settings.rrf_k, weights=weights)[:k]
 
 
 def dense_search(data: IndexData, question_vector: np.ndarray, k: int) -> list[tuple[int, float]]:

@@ -1,0 +1,87 @@
+"""The public API over a small index built with the fake embedder."""
+from __future__ import annotations
+
+import pytest
+
+from rag import Answer, Assistant, Citation, QuestionError
+from rag.build import build_index
+from rag.embedding import HashingEmbedder
+
+
+@pytest.fixture
+def assistant(tiny_index, fake_embedder):
+    return Assistant.open(tiny_index, embedder=fake_embedder)
+
+
+def test_search_finds_the_passage_and_respects_the_document_filter(assistant):
+    hits = assistant.search("How many men did the prison hold?", top_k=3)
+    assert hits[0].document == "prison.md" and "812" in hits[0].text
+    page = assistant.page_text(hits[0].document, hits[0].page)
+    assert page[hits[0].start : hits[0].end] == hits[0].text
+    only = assistant.search("How many men did the prison hold?", top_k=3, documents=["care.html"])
+    assert only and {h.document for h in only} == {"care.html"}
+    assert assistant.search("prison", documents=["not-there.pdf"]) == []
+
+
+def test_ask_offsets_slice_the_page(assistant):
+    answer = assistant.ask("How many men did the prison hold on the day of the inspection?", threshold=0.0)
+    assert answer.found
+    cite = answer.citations[0]
+    assert assistant.page_text(cite.document, cite.page)[cite.start : cite.end] == answer.answer
+    assert answer.sentence and answer.answer in answer.sentence
+
+
+def test_abstention_lists_closest_passages(assistant):
+    answer = assistant.ask("What colour is the moon?", threshold=1.01)
+    assert not answer.found and answer.answer is None and answer.sentence is None
+    assert answer.citations
+    for c in answer.citations:
+        assert assistant.page_text(c.document, c.page)[c.start : c.end] == c.quote
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 1001])
+def test_bad_questions_are_refused(assistant, question):
+    with pytest.raises(QuestionError):
+        assistant.ask(question)
+
+
+def test_page_text_errors(assistant):
+    with pytest.raises(KeyError):
+        assistant.page_text("nope.pdf", 1)
+    with pytest.raises(ValueError):
+        assistant.page_text("prison.md", 9)
+
+
+def test_refresh_picks_up_a_rebuild(tiny_corpus, tiny_index, fake_embedder):
+    assistant = Assistant.open(tiny_index, embedder=fake_embedder)
+    assert len(assistant.documents) == 3
+    (tiny_corpus / "extra.txt").write_text("Sample extra document: the kitchen served 450 meals.", encoding="utf-8")
+    build_index(tiny_corpus, tiny_index, embedder=fake_embedder)
+    hits = assistant.search("how many meals did the kitchen serve")  # search refreshes first
+    assert len(assistant.documents) == 4 and hits[0].document == "extra.txt"
+    assert not assistant.refresh()
+
+
+def test_result_html_escapes_document_text():
+    answer = Answer(
+        question="<b>q</b>",
+        found=True,
+        answer="<script>alert(1)</script>",
+        sentence="before <script>alert(1)</script> after",
+        score=0.9,
+        citations=[Citation("a<b>.pdf", "T<i>", 1, "quote", 7, 32)],
+        sentence_span=(7, 32),
+    )
+    html = answer._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<mark>&lt;script&gt;alert(1)&lt;/script&gt;</mark>" in html
+    assert answer.to_dict()["citations"][0]["document"] == "a<b>.pdf"
+    abstain = Answer("q", False, None, None, 0.1, [Citation("d.pdf", "<T>", 2, "<x>", 0, 3)])
+    assert "&lt;x&gt;" in abstain._repr_html_() and "Not found" in abstain._repr_html_()
+
+
+def test_other_embedder_is_refused(tiny_index):
+    from rag.store import IndexMismatch
+
+    with pytest.raises(IndexMismatch):
+        Assistant.open(tiny_index, embedder=HashingEmbedder(dimension=16))
