@@ -84,15 +84,25 @@ class Assistant:
             logger.info("switched to index version %s", data.folder)
             return True
 
+    def _document_index(self, data: IndexData, document: str) -> int:
+        for i, d in enumerate(data.documents):
+            if d.path == document or document in d.aliases:
+                return i
+        raise KeyError(f"{document} is not in the index")
+
+    def document(self, document: str) -> DocumentRecord:
+        """The index record of a document, by its corpus path or another name of the same file."""
+        data = self._data
+        return data.documents[self._document_index(data, document)]
+
     def page_text(self, document: str, page: int) -> str:
         """The extracted text of a page (answer offsets index into it)."""
         data = self._data
-        for i, d in enumerate(data.documents):
-            if d.path == document or document in d.aliases:
-                if not 1 <= page <= d.pages:
-                    raise ValueError(f"{document} has pages 1-{d.pages}, not {page}")
-                return data.page_text(i, page)
-        raise KeyError(f"{document} is not in the index")
+        i = self._document_index(data, document)
+        pages = data.documents[i].pages
+        if not 1 <= page <= pages:
+            raise ValueError(f"{document} has pages 1-{pages}, not {page}")
+        return data.page_text(i, page)
 
     # -- questions -----------------------------------------------------------------------------
     def search(self, question: str, *, top_k: int = 5, documents: Sequence[str] | None = None) -> list[Hit]:

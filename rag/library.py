@@ -298,11 +298,10 @@ class Indexer:
     def _remove(self, job: Job) -> None:
         document = job.result
         job.message = f"removing {document} from the index"
-        record = next(
-            (d for d in self.assistant.documents if d.path == document or document in d.aliases), None
-        )
-        if record is None:
-            raise ValueError(f"{document} is not in the index")
+        try:
+            record = self.assistant.document(document)
+        except KeyError as exc:
+            raise ValueError(f"{document} is not in the index") from exc
         remove_document(self.assistant.root, record.path, embedder=self.assistant.embedder)
         job.progress = 0.8
         for name in [record.path, *record.aliases]:
