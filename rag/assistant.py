@@ -11,6 +11,7 @@ import numpy as np
 
 from .embedding import Embedder, default_embedder
 from .reader import DEFAULT_THRESHOLD, SentenceCandidate, rank_answers
+from .lexical import document_name
 from .results import Answer, Citation, Hit
 from .retrieval import hybrid_search
 from .store import CURRENT_FILE, DocumentRecord, IndexData, load_index
@@ -132,25 +133,7 @@ class Assistant:
         hits = hybrid_search(data, q, qv, max(top_k, READER_PASSAGES), documents=documents)
         t2 = time.perf_counter()
 
-        candidates: list[SentenceCandidate] = []
-        where: list[int] = []  # sentence id of each candidate
-        seen: set[int] = set()
-        for rank, (c, score) in enumerate(hits[:READER_PASSAGES]):
-            title = data.documents[data.chunk_doc[c]].title
-            for s in range(int(data.chunk_s0[c]), int(data.chunk_s1[c])):
-                if s in seen:
-                    continue
-                seen.add(s)
-                where.append(s)
-                candidates.append(
-                    SentenceCandidate(
-                        text=data.sentence_text(s),
-                        passage=rank,
-                        vector=np.asarray(data.sent_vectors[s]),
-                        retrieval_score=float(score),
-                        title=title,
-                    )
-                )
+        candidates, where = self.candidates(data, hits)
         ranked = rank_answers(q, candidates, embedder=self.embedder, question_vector=qv, top_n=3) if candidates else []
         t3 = time.perf_counter()
         timings = {
@@ -182,6 +165,31 @@ class Assistant:
             timings_ms=timings,
             sentence_span=(best.start, best.end),
         )
+
+    @staticmethod
+    def candidates(data: IndexData, hits: Sequence[tuple[int, float]]) -> tuple[list[SentenceCandidate], list[int]]:
+        """The sentences of the best retrieved chunks, once each, and their sentence ids."""
+        candidates: list[SentenceCandidate] = []
+        where: list[int] = []
+        seen: set[int] = set()
+        for rank, (c, score) in enumerate(hits[:READER_PASSAGES]):
+            record = data.documents[data.chunk_doc[c]]
+            title = document_name(record.title, record.path)
+            for s in range(int(data.chunk_s0[c]), int(data.chunk_s1[c])):
+                if s in seen:
+                    continue
+                seen.add(s)
+                where.append(s)
+                candidates.append(
+                    SentenceCandidate(
+                        text=data.sentence_text(s),
+                        passage=rank,
+                        vector=np.asarray(data.sent_vectors[s]),
+                        retrieval_score=float(score),
+                        title=title,
+                    )
+                )
+        return candidates, where
 
     # -- helpers -------------------------------------------------------------------------------
     @staticmethod

@@ -132,11 +132,16 @@ def idf_weights(texts: Sequence[str]) -> dict[str, float]:
     return {term: math.log(1.0 + (n - c + 0.5) / (c + 0.5)) for term, c in df.items()}
 
 
+def document_name(title: str, path: str) -> str:
+    """A document's title and the words of its file name: how questions tend to name a report."""
+    words = re.sub(r"[_\-.]+", " ", Path(path).stem)
+    return f"{title}\n{words}"
+
+
 def lexical_text(title: str, path: str, chunk_text: str) -> str:
     """What BM25 sees for a chunk: its text plus the document's title and file name.
 
     Reports repeat the same phrasing for every council; the place often appears only in the title
     and file name, and running headers are left out of chunks.
     """
-    stem = re.sub(r"[_\-.]+", " ", Path(path).stem)
-    return f"{title}\n{stem}\n{chunk_text}"
+    return f"{document_name(title, path)}\n{chunk_text}"

@@ -31,7 +31,7 @@ MAX_UNIT_CHARS = 400
 
 # Judgement grades that appear alone on a line in flattened rating tables.
 _RATING_LINE = re.compile(
-    r"(?:outstanding|good|requires improvement(?: to be good)?|inadequate|not met|met)\W*",
+    r"(?:outstanding|good|requires improvement(?: to be good)?|inadequate|not met|met|reasonably good|not sufficiently good|poor)\W*",
     re.IGNORECASE,
 )
 # Bullet glyphs seen in the reports plus common ones (and Symbol-font private-use bullets).

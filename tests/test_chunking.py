@@ -55,7 +55,9 @@ def check_chunks(
 
 
 def test_settings_to_dict_and_validation() -> None:
-    assert ChunkerSettings().to_dict() == {"max_chars": 700, "overlap_sentences": 1}
+    from rag.chunking import SEGMENTER_VERSION
+
+    assert ChunkerSettings().to_dict() == {"max_chars": 700, "overlap_sentences": 1, "segmenter": SEGMENTER_VERSION}
     with pytest.raises(ValueError):
         ChunkerSettings(max_chars=0)
     with pytest.raises(ValueError):

@@ -1,0 +1,343 @@
+"""Answer types: what a question asks for, and which spans of a sentence have which type.
+
+Two halves, both plain rules (no model):
+
+* `question_type(question)` reads the wh-word and the head noun after it and returns a `QuestionType`:
+  the expected answer type (percent, count, money, date, duration, person, org, location, rating,
+  reason, manner, phrase) plus a few refinements the reader uses ("end" of a date range, whole
+  "range", the head noun).
+* `typed_spans(text)` finds spans of typed answers inside a sentence: percentages and shares
+  ("more than 77%", "one in four", "less than half"), counts ("28,819", "six"), money ("£1.2 million"),
+  dates and periods ("23 to 27 September 2024", its end "27 September 2024", "2014",
+  "the past nine months"), people ("Christine Kennet"), organisations ("MTC") and inspection
+  ratings ("Requires improvement to be good", "Outstanding"). Offsets are into `text` (end exclusive).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Expected answer types (question side) and span types (sentence side) share these names.
+PERCENT = "percent"
+COUNT = "count"
+MONEY = "money"
+DATE = "date"
+DURATION = "duration"
+PERSON = "person"
+ORG = "org"
+LOCATION = "location"
+RATING = "rating"
+REASON = "reason"
+MANNER = "manner"
+PHRASE = "phrase"
+
+QUESTION_TYPES = (PERCENT, COUNT, MONEY, DATE, DURATION, PERSON, ORG, LOCATION, RATING, REASON, MANNER, PHRASE)
+SPAN_TYPES = (PERCENT, COUNT, MONEY, DATE, DURATION, PERSON, ORG, RATING, "proper", "number", "other")
+
+# Which span types satisfy which expected type (used for the "type match" feature).
+COMPATIBLE: dict[str, frozenset[str]] = {
+    PERCENT: frozenset({PERCENT}),
+    COUNT: frozenset({COUNT, "number", MONEY, PERCENT}),
+    MONEY: frozenset({MONEY}),
+    DATE: frozenset({DATE}),
+    DURATION: frozenset({DURATION}),
+    PERSON: frozenset({PERSON, ORG, "proper"}),
+    ORG: frozenset({ORG, "proper"}),
+    LOCATION: frozenset({"proper", ORG}),
+    RATING: frozenset({RATING}),
+    REASON: frozenset(),
+    MANNER: frozenset(),
+    PHRASE: frozenset(),
+}
+
+WH_WORDS = ("what", "which", "who", "whom", "whose", "when", "where", "why", "how", "other")
+
+
+@dataclass(frozen=True)
+class QuestionType:
+    expected: str  # one of QUESTION_TYPES
+    wh: str  # the wh-word class: what/which/who/when/where/why/how/howmany/howmuch/other
+    head: str = ""  # head noun after the wh-word ("what share" -> "share"), lower case
+    date_part: str = ""  # "end" | "start" | "range" | "" for date questions
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+_NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million billion "
+    "dozen dozens hundreds thousands millions"
+).split()
+_NUM_WORD = r"(?:%s)" % "|".join(_NUMBER_WORDS)
+MONTHS = (
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec"
+).split()
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
+_SKIP_HEAD = {
+    "is", "was", "are", "were", "be", "been", "did", "does", "do", "has", "had", "have", "can", "could", "will",
+    "would", "should", "may", "might", "must", "the", "a", "an", "of", "kind", "type", "sort", "form", "in", "on",
+    "at", "to", "for", "by", "with", "from", "it", "they", "he", "she", "this", "that", "these", "those", "there",
+}
+_RATING_HEADS = {"grade", "grades", "rating", "ratings", "judgement", "judgements", "judgment", "judgments", "rated", "graded", "judged", "verdict", "outcome"}
+_PERCENT_HEADS = {"share", "proportion", "percentage", "percent", "per", "fraction", "rate", "ratio"}
+_DATE_HEADS = {"date", "dates", "year", "years", "day", "days", "month", "months", "time", "century", "decade", "era", "season"}
+_PERSON_HEADS = {"person", "man", "woman", "inspector", "name", "people", "individual", "leader", "president", "king", "queen", "author", "chief", "director", "minister", "officer", "player", "scientist"}
+_ORG_HEADS = {"organisation", "organization", "company", "provider", "body", "agency", "team", "council", "trust", "authority", "firm", "group", "department", "service", "party", "university", "club", "network"}
+_LOC_HEADS = {"city", "country", "place", "location", "region", "state", "area", "town", "county", "continent", "river", "street", "borough", "site", "where"}
+_MONEY_HEADS = {"cost", "costs", "price", "budget", "money", "funding", "spend", "spending", "amount", "salary", "revenue", "fee", "fees", "income", "overspend", "grant", "grants", "investment"}
+_COUNT_HEADS = {"number", "amount", "total", "size", "population", "count", "headcount", "caseload"}
+
+_Q_WORD = re.compile(r"[a-z0-9£$%]+(?:['’-][a-z0-9]+)*")
+
+
+def question_type(question: str) -> QuestionType:
+    """The expected answer type of `question` from its wh-word and head noun."""
+    q = question.lower().replace("’", "'")
+    words = _Q_WORD.findall(q)
+    wh = "other"
+    wh_pos = -1
+    for k, w in enumerate(words):
+        if w in ("what", "which", "who", "whom", "whose", "when", "where", "why", "how"):
+            wh, wh_pos = ("who" if w in ("whom", "whose") else w), k
+            break
+    head = ""
+    after = words[wh_pos + 1 :] if wh_pos >= 0 else words
+    for w in after:
+        if w not in _SKIP_HEAD:
+            head = w
+            break
+    nxt = after[0] if after else ""
+    if wh in ("what", "which") and nxt and (nxt in _SKIP_HEAD and nxt not in ("kind", "type", "sort", "form")):
+        type_head = ""  # "what does the service offer": no head noun to type the answer by
+    elif nxt in ("kind", "type", "sort", "form") and len(after) > 2 and after[1] == "of":
+        type_head = after[2]
+    else:
+        type_head = nxt
+    date_part = ""
+    if re.search(r"\b(end|ended|ends|finish|finished|conclude|concluded|last day|final day|close|closed)\b", q):
+        date_part = "end"
+    elif re.search(r"\b(start|started|starts|begin|began|begins|commence|commenced|first day)\b", q):
+        date_part = "start"
+    if re.search(r"\bdates\b|\bperiod\b|\bfrom when\b|\bbetween which\b", q):
+        date_part = "range"
+    # The first noun naming a kind of answer within a few words: "which Ofsted inspector", "what overall grade".
+    near = [w for w in after[:4] if w not in _SKIP_HEAD]
+    if wh in ("what", "which") and not type_head:
+        # "what was the population ...": the head noun after the copula still types the answer
+        type_head = head if head in (_COUNT_HEADS | _MONEY_HEADS | _PERCENT_HEADS) else ""
+
+    expected = PHRASE
+    if re.search(r"\b(what|which)\s+(share|proportion|percentage|percent|per cent|fraction)\b", q) or re.search(
+        r"\bhow much of\b|\bwhat (?:%|per cent)\b|\bwhat (?:is|was|were) the (?:share|proportion|percentage|rate)\b", q
+    ):
+        expected = PERCENT
+    elif re.search(r"\b(?:over|for|during|in) (?:what|which) (?:period|length of time|timescale|timeframe)\b", q):
+        expected = DURATION
+    elif wh == "how" and nxt in ("many",):
+        expected = COUNT
+    elif wh == "how" and nxt == "much":
+        expected = MONEY if (set(words) & _MONEY_HEADS or "£" in q or "$" in q or re.search(r"\b(pay|paid|spend|spent|cost|worth|earn|raise|raised)\b", q)) else COUNT
+    elif wh == "how" and nxt in ("long",):
+        expected = DURATION
+    elif wh == "how" and nxt in ("old", "big", "large", "tall", "far", "high", "fast", "wide", "deep", "often", "heavy", "small"):
+        expected = MONEY if set(words) & _MONEY_HEADS else COUNT
+    elif wh == "when" or (wh in ("what", "which") and type_head in _DATE_HEADS) or re.search(r"\b(?:what|which)\b(?:\s+\w+){0,3}\s+(?:date|dates|year|day|month)\b", q) or re.search(r"\b(in|on|since|by|until) (what|which) (year|date|day|month|century|decade)\b", q):
+        expected = DATE
+    elif wh == "who":
+        expected = PERSON
+    elif (wh in ("what", "which") and (head in _RATING_HEADS or re.search(r"\b(grade|rating|judgement|judgment)\b", q))) or re.search(
+        r"\bhow (?:was|were|is|are|did)\b.*\b(rated|graded|judged|assessed|scored)\b|\boverall effectiveness\b", q
+    ):
+        expected = RATING
+    elif wh in ("what", "which") and type_head in _PERCENT_HEADS:
+        expected = PERCENT
+    elif wh in ("what", "which") and type_head in _MONEY_HEADS:
+        expected = MONEY
+    elif wh in ("what", "which") and type_head in _COUNT_HEADS:
+        expected = COUNT
+    elif wh in ("what", "which") and (type_head in _PERSON_HEADS or (near[:2] and near[1:2] and near[1] in _PERSON_HEADS and near[0] not in _ORG_HEADS)):
+        expected = PERSON
+    elif wh in ("what", "which") and (type_head in _ORG_HEADS or (near[1:2] and near[1] in _ORG_HEADS)):
+        expected = ORG
+    elif wh == "where" or (wh in ("what", "which") and type_head in _LOC_HEADS):
+        expected = LOCATION
+    elif wh == "why":
+        expected = REASON
+    elif wh == "how":
+        expected = MANNER
+    if wh == "how" and nxt in ("many", "much"):
+        wh = "how" + nxt
+    if expected != DATE:
+        date_part = ""
+    return QuestionType(expected=expected, wh=wh, head=head, date_part=date_part)
+
+
+# ---------------------------------------------------------------------------------------------
+# Typed spans inside a sentence
+# ---------------------------------------------------------------------------------------------
+_MOD = r"(?:(?:much |far |slightly |just |well )?(?:more|less|fewer|greater|lower|higher) than|over|under|almost|nearly|around|about|approximately|roughly|up to|at least|at most|just over|just under|some|only|fewer than|below|above)"
+_NUM = r"\d+(?:[.,]\d+)*"
+# flexible whitespace between words: PDF text may break a line anywhere (no literal spaces here, see _rx)
+_S = r"[\x20\t\u00a0]+(?:\n[\x20\t\u00a0]*)?|[\x20\t\u00a0]*\n[\x20\t\u00a0]*"
+_FRACTION = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|\d+)" + f"(?:{_S})in(?:{_S})" + r"(?:two|three|four|five|six|seven|eight|nine|ten|twenty|\d+)"
+    r"|(?:a|one|two|three)(?:" + _S + r")(?:half|halves|third|thirds|quarter|quarters|fifth|fifths|tenth|tenths)"
+)
+_VAGUE_SHARE = r"half|the majority|a majority|the minority|most|a minority|nearly all|almost all|all|none|a few|few|many"
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern.replace(" ", f"(?:{_S})"), re.IGNORECASE)
+
+
+_PERCENT_RX = _rx(rf"(?:{_MOD} )?{_NUM}(?:\s?%| per ?cent| percent| percentage points?)")
+_SHARE_RX = _rx(
+    rf"\b(?:{_MOD} )?(?:{_FRACTION})\b|\b(?:{_MOD} )?(?:{_VAGUE_SHARE})(?= of\b| the\b| said\b| were\b| was\b| are\b| had\b| have\b|[.,;]|$)"
+)
+_MONEY_RX = _rx(rf"(?:{_MOD} )?(?:[£$€]{_NUM}(?: ?(?:million|billion|thousand|bn|m|k)\b)?|{_NUM} (?:million |billion |thousand )?(?:pounds|dollars|euros)\b)")
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_YEAR = r"(?:1[0-9]{3}|20[0-9]{2})"
+_DATE_RANGE_RX = _rx(
+    rf"(?P<a>{_DAY}(?: {_MONTH})?(?: {_YEAR})?) (?:to|-|–|—|and|until) (?P<b>{_DAY} {_MONTH}(?: {_YEAR})?)"
+    rf"|(?P<c>{_MONTH}(?: {_YEAR})?) (?:to|-|–|—|until) (?P<d>{_MONTH} {_YEAR})"
+    rf"|(?P<e>{_YEAR}) ?(?:to|-|–|—|until) ?(?P<f>{_YEAR}|\d\d)\b"
+)
+_DATE_RX = _rx(
+    rf"\b(?:(?:early|mid|late|in|since|by|before|after)(?:-| ))?(?:{_DAY} {_MONTH}(?:,? {_YEAR})?|{_MONTH} {_DAY}(?:st|nd|rd|th)?(?:,? {_YEAR})?|{_MONTH} {_YEAR}|{_YEAR}s?|the {_YEAR}s|{_NUM}(?:st|nd|rd|th) century)\b"
+)
+_DURATION_RX = _rx(
+    rf"(?:(?:the|a) )?(?:(?:past|last|next|first|previous|following) )?(?:{_MOD} )?(?:{_NUM}|{_NUM_WORD}|a|an|several|few) (?:(?:and a half|full|calendar) )?(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries)\b"
+)
+_COUNT_RX = _rx(rf"(?:{_MOD} )?(?:{_NUM}(?: (?:million|billion|thousand|hundred))?|\b{_NUM_WORD}(?:(?:-| ){_NUM_WORD})*\b)")
+_RATING_RX = re.compile(
+    # Ofsted and probation grades, and HM Inspectorate of Prisons' healthy-prison scores
+    r"\b(?:requires(?:\s+|\s*\n\s*)improvement(?:(?:\s+|\s*\n\s*)to(?:\s+|\s*\n\s*)be(?:\s+|\s*\n\s*)good)?"
+    r"|requiring(?:\s+|\s*\n\s*)improvement|not(?:\s+|\s*\n\s*)sufficiently(?:\s+|\s*\n\s*)good"
+    r"|reasonably(?:\s+|\s*\n\s*)good|outstanding|good|inadequate|poor)\b",
+    re.IGNORECASE,
+)
+_ACRONYM_RX = re.compile(r"\b[A-Z][A-Z&]{1,6}s?\b")
+_CAPWORD = r"(?:[A-Z][a-z’'\-]+|[A-Z]\.|[A-Z][a-z]*[A-Z][a-z]+)"
+_NAME_RX = re.compile(rf"\b{_CAPWORD}(?:[ \t]+(?:\n[ \t]*)?(?:{_CAPWORD}|(?:de|van|von|da|al|du|le|la|of|the|and|for|upon|on)\b)){{0,5}}(?<![ \t\n])")
+_ORG_WORDS = {
+    "council", "trust", "ltd", "limited", "plc", "university", "college", "company", "committee", "inspectorate", "service",
+    "services", "agency", "partnership", "board", "department", "ministry", "office", "court", "group", "foundation", "institute",
+    "society", "association", "corporation", "authority", "commission", "bank", "party", "church", "school", "academy", "nhs", "police",
+}
+_NAME_STOP = {"the", "a", "an", "this", "that", "these", "in", "on", "at", "of", "for", "and", "but", "or", "it", "he", "she", "they", "we", "there", "however", "his", "her", "their", "its", "inspection", "lead", "judgement", "grade", "overall"}
+
+
+def _normalise_text_ws(text: str) -> str:
+    return " ".join(text.split())
+
+
+def typed_spans(text: str) -> list[tuple[int, int, str]]:
+    """All typed answer spans in `text` as (start, end, type), sorted by start then length (longest first).
+
+    Overlapping spans are all kept (the reader chooses); "more than 77%" is reported as well as "77%".
+    Date ranges give the whole range and its end date (type DATE) so "when did it end" can pick the end.
+    """
+    found: dict[tuple[int, int], str] = {}
+
+    def add(a: int, b: int, kind: str) -> None:
+        while b > a and text[b - 1] in " \t\n\u00a0,;:":
+            b -= 1
+        while a < b and text[a] in " \t\n\u00a0":
+            a += 1
+        if b > a and (a, b) not in found:
+            found[(a, b)] = kind
+
+    for m in _MONEY_RX.finditer(text):
+        add(m.start(), m.end(), MONEY)
+    for m in _PERCENT_RX.finditer(text):
+        add(m.start(), m.end(), PERCENT)
+        # the bare figure without its modifier ("77%")
+        inner = re.search(r"\d", m.group(0))
+        if inner and inner.start() > 0:
+            add(m.start() + inner.start(), m.end(), PERCENT)
+    for m in _SHARE_RX.finditer(text):
+        add(m.start(), m.end(), PERCENT)
+    for m in _DATE_RANGE_RX.finditer(text):
+        add(m.start(), m.end(), DATE)
+        for g in ("b", "d"):
+            if m.group(g):
+                add(m.start(g), m.end(g), DATE)
+    for m in _DATE_RX.finditer(text):
+        s = m.group(0)
+        pre = re.match(r"(?:early|mid|late|in|since|by|before|after)(?:-| )", s, re.IGNORECASE)
+        a = m.start() + (pre.end() if pre else 0)
+        add(a, m.end(), DATE)
+        if pre and pre.group(0).lower()[:3] in ("ear", "mid", "lat"):
+            add(m.start(), m.end(), DATE)
+    for m in _DURATION_RX.finditer(text):
+        add(m.start(), m.end(), DURATION)
+        inner = re.match(r"(?:(?:the|a)\s+)?(?:(?:past|last|next|first|previous|following)\s+)?", m.group(0), re.IGNORECASE)
+        if inner and inner.end() > 0 and inner.end() < len(m.group(0)):
+            add(m.start() + inner.end(), m.end(), DURATION)
+    for m in _COUNT_RX.finditer(text):
+        s = m.group(0)
+        if not s.strip():
+            continue
+        if re.fullmatch(_YEAR, s.strip()) and (m.start(), m.end()) in found:
+            continue
+        add(m.start(), m.end(), COUNT)
+        inner = re.search(r"\d|\b(?:%s)\b" % _NUM_WORD, s, re.IGNORECASE)
+        if inner and inner.start() > 0:
+            add(m.start() + inner.start(), m.end(), COUNT)
+    for m in _RATING_RX.finditer(text):
+        add(m.start(), m.end(), RATING)
+    for m in _ACRONYM_RX.finditer(text):
+        if m.group(0) not in ("I", "A") and len(m.group(0).rstrip("s")) >= 2:
+            add(m.start(), m.end(), ORG)
+    for m in _NAME_RX.finditer(text):
+        words = m.group(0).split()
+        # drop leading function words ("The", "In") and month names
+        k = 0
+        while k < len(words) and (words[k].lower() in _NAME_STOP or words[k].lower().strip(".") in MONTHS):
+            k += 1
+        if k >= len(words):
+            continue
+        a = m.start() + m.group(0).find(words[k], sum(len(w) for w in words[:k]))
+        b = m.end()
+        rest = text[a:b]
+        rw = rest.split()
+        # trim trailing function words
+        while rw and rw[-1].lower() in _NAME_STOP:
+            b = a + rest.rfind(rw[-1])
+            while b > a and text[b - 1] in " \t\n":
+                b -= 1
+            rw = rw[:-1]
+            rest = text[a:b]
+        if not rw:
+            continue
+        low = {w.lower().strip("’'s,.") for w in rw}
+        if low & _ORG_WORDS:
+            kind = ORG
+        elif 2 <= len(rw) <= 4 and all(re.match(r"[A-Z][a-z’'\-]+$|[A-Z]\.$", w) for w in rw) and not any(w.lower() in MONTHS for w in rw):
+            kind = PERSON
+        else:
+            kind = "proper"
+        if (a, b) not in found:
+            add(a, b, kind)
+        # each run of capitalised words on its own ("Justin Russell" in "Justin Russell on Monday")
+        if len(rw) > 1:
+            for run in re.finditer(rf"{_CAPWORD}(?:[ \t]+(?:\n[ \t]*)?{_CAPWORD})*", text[a:b]):
+                ws = run.group(0).split()
+                if run.end() - run.start() < b - a and ws and ws[0].lower() not in _NAME_STOP:
+                    ra, rb = a + run.start(), a + run.end()
+                    if 2 <= len(ws) <= 4 and not {w.lower().strip("’'s,.") for w in ws} & _ORG_WORDS and not any(w.lower() in MONTHS for w in ws):
+                        add(ra, rb, PERSON)
+                    else:
+                        add(ra, rb, "proper")
+    return sorted(((a, b, k) for (a, b), k in found.items()), key=lambda t: (t[0], -(t[1] - t[0])))
+
+
+def span_type_of(text: str) -> str:
+    """The type of a whole span, by the typed patterns above (the longest typed match covering it)."""
+    stripped = text.strip()
+    for a, b, k in typed_spans(stripped):
+        if a == 0 and b == len(stripped):
+            return k
+    if re.fullmatch(r"[\d.,]+", stripped):
+        return "number"
+    return "other"

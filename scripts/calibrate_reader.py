@@ -1,0 +1,213 @@
+"""Recalibrate the answer ranker's confidence for the product setting (run after train_reader.py).
+
+train_reader.py learns the sentence and span models with the gold paragraph given. In the product
+the ranker reads the sentences of several retrieved passages, so its scores run lower and its
+confidence must be refitted there. This script refits the calibration (a logistic model over the
+best answer's features, rag.reader.CAL_FEATURES) and the abstention threshold on development data only:
+
+- SQuAD 2.0 dev half (minus articles that overlap held-out SQuAD 1.1 articles 25-48): each question
+  is read against the 50 sentences of its whole article closest to it (answerable and unanswerable);
+- the derived Ofsted questions (dev half) asked through rag.Assistant over an index of the real reports
+  (--index; build it with `rag build FOLDER_WITH_THE_43_PDFS --index DIR`), once over every report and
+  once with the report the question names left out, which makes it unanswerable.
+
+Label: the answer is an exact match (SQuAD normalisation); unanswerable questions are always 0.
+Threshold: maximises the answer/abstain accuracy (answered and right, or abstained when unanswerable)
+in the product's own setting, taking the worse of the Ofsted rows and the team's corpus questions
+(tests/data/corpus_qa.jsonl over an index of corpus/, --corpus-index; these questions take no part in
+the fit). SQuAD 2.0's adversarial unanswerable questions inform the fit but would push the threshold far
+above what report questions need. Every source's accuracy is printed.
+
+    python scripts/calibrate_reader.py --index /path/to/reports-index
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from rag import reader as R  # noqa: E402
+from rag.assistant import READER_PASSAGES, Assistant  # noqa: E402
+from rag.embedding import default_embedder  # noqa: E402
+from rag.evaluation import exact_match, load_eval_file  # noqa: E402
+from rag.retrieval import hybrid_search  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+CACHE = Path("/tmp/reader_calibration_cache")
+SEED = 13
+L2 = 1e-2
+SQUAD_CANDIDATES = 50
+
+
+def embed_cached(texts: list[str], tag: str) -> dict[str, np.ndarray]:
+    uniq = sorted(set(texts))
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"{tag}-{hashlib.sha1(chr(0).join(uniq).encode()).hexdigest()[:16]}.npy"
+    if path.exists():
+        vectors = np.load(path, allow_pickle=False)
+    else:
+        vectors = default_embedder().embed(uniq, batch_size=64)
+        np.save(path, vectors, allow_pickle=False)
+    return dict(zip(uniq, vectors))
+
+
+def best_features(question, candidates, vectors, qv, use_rank) -> tuple[str, np.ndarray] | None:
+    ranked, debug = R._rank(question, candidates, vectors, qv, use_rank, 1, return_debug=True)
+    if not ranked:
+        return None
+    best = ranked[0]
+    return candidates[best.candidate].text[best.start : best.end], debug[0]
+
+
+def squad_rows() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    v1 = json.loads((DATA / "squad-v1.1-dev" / "dev-v1.1.merged.json").read_text())["data"]
+    heldout = {a["title"] for a in v1[24:]}
+    v2 = json.loads((DATA / "squad-v2.0-dev-half" / "dev-v2.0.cs224n-half.json").read_text())["data"]
+    articles = [a for a in v2 if a["title"] not in heldout]
+    sents_of: dict[str, list[str]] = {}
+    questions = []
+    for art in articles:
+        sents = []
+        for para in art["paragraphs"]:
+            ctx = para["context"]
+            sents += [ctx[a:b] for a, b in R.split_passage(ctx)]
+            for qa in para["qas"]:
+                answers = [] if qa.get("is_impossible") else [x["text"] for x in qa["answers"]]
+                questions.append((art["title"], qa["question"], answers))
+        sents_of[art["title"]] = list(dict.fromkeys(sents))
+    svec = embed_cached([s for v in sents_of.values() for s in v], "squad2-sent")
+    qvec = embed_cached([q for _, q, _ in questions], "squad2-q")
+    X, y, answerable = [], [], []
+    for title, q, answers in questions:
+        sents = sents_of[title]
+        V = np.vstack([svec[s] for s in sents])
+        qv = qvec[q]
+        keep = np.argsort(-(V @ qv), kind="stable")[:SQUAD_CANDIDATES]
+        cands = [R.SentenceCandidate(sents[i], 0, V[i]) for i in keep]
+        out = best_features(q, cands, V[keep], qv, False)
+        if out is None:
+            continue
+        pred, x = out
+        X.append(x)
+        y.append(max((exact_match(pred, g) for g in answers), default=0.0))
+        answerable.append(bool(answers))
+    return np.array(X), np.array(y), np.array(answerable)
+
+
+def corpus_rows(index: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The team's own questions about corpus/ (tests/data/corpus_qa.jsonl), through rag.Assistant."""
+    assistant = Assistant.open(index)
+    data = assistant.data
+    X, y, answerable = [], [], []
+    for item in load_eval_file(ROOT / "tests" / "data" / "corpus_qa.jsonl"):
+        qv = assistant.embedder.embed([item.question])[0]
+        cands, _ = assistant.candidates(data, hybrid_search(data, item.question, qv, READER_PASSAGES))
+        pred, x = best_features(item.question, cands, np.vstack([c.vector for c in cands]), qv, True)
+        X.append(x)
+        y.append(max((exact_match(pred, g) for g in item.answers), default=0.0))
+        answerable.append(item.answerable)
+    return np.array(X), np.array(y), np.array(answerable)
+
+
+def ofsted_rows(index: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each derived question twice: over the whole index (answerable), and with the report it asks
+    about left out (unanswerable: any answer would come from another council's report)."""
+    assistant = Assistant.open(index)
+    data = assistant.data
+    items = load_eval_file(DATA / "ofsted-ilacs-london" / "derived_ilacs_facts_qa.dev.jsonl")
+    X, y, answerable = [], [], []
+    for item in items:
+        qv = assistant.embedder.embed([item.question])[0]
+        others = [d.path for d in data.documents if Path(d.path).name != item.document]
+        for documents in (None, others):
+            hits = hybrid_search(data, item.question, qv, READER_PASSAGES, documents=documents)
+            cands, _ = assistant.candidates(data, hits)
+            V = np.vstack([c.vector for c in cands])
+            pred, x = best_features(item.question, cands, V, qv, True)
+            X.append(x)
+            y.append(max(exact_match(pred, g) for g in item.answers) if documents is None else 0.0)
+            answerable.append(documents is None)
+    return np.array(X), np.array(y), np.array(answerable)
+
+
+def fit(X: np.ndarray, y: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, float]:
+    def loss(wb):
+        z = X @ wb[:-1] + wb[-1]
+        p = 1 / (1 + np.exp(-z))
+        eps = 1e-9
+        nll = -np.sum(weights * (y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps))) / weights.sum()
+        return nll + L2 * np.sum(wb[:-1] ** 2)
+
+    res = minimize(loss, np.zeros(X.shape[1] + 1), method="L-BFGS-B")
+    return res.x[:-1], float(res.x[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--index", required=True, help="index of the 43 real reports (plus corpus/)")
+    ap.add_argument("--corpus-index", required=True, help="index of corpus/ (rag build corpus --index DIR)")
+    ap.add_argument("--dry-run", action="store_true", help="report, do not write rag/weights/reader.json")
+    args = ap.parse_args()
+    if not DATA.exists():
+        sys.exit(f"{DATA} is absent: calibration needs the shared data folder")
+    np.random.seed(SEED)
+    Xs, ys, ans_s = squad_rows()
+    Xo, yo, ans_o = ofsted_rows(Path(args.index))
+    X = np.vstack([Xs, Xo])
+    y = np.concatenate([ys, yo])
+    answerable = np.concatenate([ans_s, ans_o])
+    source = np.array([0] * len(ys) + [1] * len(yo))
+    # each source weighs the same in the fit, whatever its size
+    w = np.where(source == 0, 0.5 / len(ys), 0.5 / len(yo)) * len(y)
+    cw, cb = fit(X, y, w)
+    prob = 1 / (1 + np.exp(-(X @ cw + cb)))
+
+    def decision_accuracy(thr: float, sel: np.ndarray) -> float:
+        answered = prob[sel] >= thr
+        return float(np.mean(np.where(answered, y[sel] > 0, ~answerable[sel])))
+
+    grid = np.round(np.arange(0.02, 0.9, 0.01), 2)
+    Xc, yc, ans_c = corpus_rows(Path(args.corpus_index))
+    prob_c = 1 / (1 + np.exp(-(Xc @ cw + cb)))
+
+    def corpus_accuracy(thr: float) -> float:
+        return float(np.mean(np.where(prob_c >= thr, yc > 0, ~ans_c)))
+
+    # the worse of the two product-setting sources, so neither kind of question is sacrificed to the other
+    scores = [(min(decision_accuracy(t, source == 1), corpus_accuracy(t)), t) for t in grid]
+    best_acc, thr = max(scores, key=lambda st: (st[0], -st[1]))
+    print(f"rows: SQuAD v2 {len(ys)} ({ans_s.sum()} answerable, EM if always answering {ys.mean():.3f}); "
+          f"Ofsted {len(yo)} ({ans_o.sum()} answerable, EM {yo[ans_o].mean():.3f})")
+    print(f"threshold {thr:.2f}: decision accuracy SQuAD v2 {decision_accuracy(thr, source == 0):.3f}, "
+          f"Ofsted {decision_accuracy(thr, source == 1):.3f}, corpus questions {corpus_accuracy(thr):.3f}")
+    for t in (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4):
+        print(f"  at {t:.2f}: SQuAD v2 {decision_accuracy(t, source == 0):.3f}, Ofsted {decision_accuracy(t, source == 1):.3f}, "
+              f"corpus {corpus_accuracy(t):.3f}")
+    for lo, hi in zip(np.linspace(0, 1, 6), np.linspace(0, 1, 6)[1:]):
+        sel = (prob >= lo) & (prob < hi)
+        if sel.any():
+            print(f"  p in [{lo:.1f},{hi:.1f}): n={sel.sum()} mean p={prob[sel].mean():.2f} right={y[sel].mean():.2f}")
+    print("weights:", dict(zip(R.CAL_FEATURES, np.round(cw, 3))), "bias", round(cb, 3))
+    if args.dry_run:
+        return
+    weights = json.loads(R.WEIGHTS_PATH.read_text(encoding="utf-8"))
+    weights["calibration"] = {"features": list(R.CAL_FEATURES), "w": [round(float(v), 5) for v in cw], "b": round(cb, 5)}
+    weights["threshold"] = float(thr)
+    weights["calibrated_on"] = (
+        "product setting: SQuAD v2.0 dev half (whole-article candidates, held-out overlap removed) "
+        "+ derived Ofsted dev questions through rag.Assistant"
+    )
+    R.WEIGHTS_PATH.write_text(json.dumps(weights, separators=(",", ":"), sort_keys=True), encoding="utf-8")
+    print(f"wrote {R.WEIGHTS_PATH}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""Question typing and typed span extraction (rag/answer_types.py): pure rules, fast."""
+from __future__ import annotations
+
+import pytest
+
+from rag.answer_types import question_type, typed_spans
+
+
+def spans(text: str, kind: str | None = None) -> list[str]:
+    return [text[a:b] for a, b, k in typed_spans(text) if kind is None or k == kind]
+
+
+@pytest.mark.parametrize(
+    "question,expected",
+    [
+        ("What share of staff had over 55 cases?", "percent"),
+        ("What proportion of children were seen within a week?", "percent"),
+        ("What percentage of plans were reviewed?", "percent"),
+        ("How many children were referred?", "count"),
+        ("How much did the council spend on agency staff?", "money"),
+        ("When did the inspection end?", "date"),
+        ("On what date did the inspection of Barnet end?", "date"),
+        ("What were the inspection dates for Barnet?", "date"),
+        ("Which year was the service rated?", "date"),
+        ("How long had the post been vacant?", "duration"),
+        ("Who was the lead inspector?", "person"),
+        ("Which organisation runs the probation service?", "org"),
+        ("What grade was given for the experiences and progress of children in care?", "rating"),
+        ("What was the overall effectiveness judgement for Barnet children's services?", "rating"),
+        ("Where is the office?", "location"),
+        ("Why were caseloads high?", "reason"),
+        ("How do managers oversee the work?", "manner"),
+        ("What does the service offer to care leavers?", "phrase"),
+    ],
+)
+def test_question_types(question, expected):
+    assert question_type(question).expected == expected
+
+
+def test_date_parts():
+    assert question_type("On what date did the inspection end?").date_part == "end"
+    assert question_type("What were the inspection dates?").date_part == "range"
+    assert question_type("When did the inspection start?").date_part == "start"
+
+
+def test_percent_and_shares():
+    s = "Workloads are high, with more than 77% of interviewed staff saying they managed more than 55 cases."
+    assert "more than 77%" in spans(s, "percent")
+    assert "77%" in spans(s, "percent")
+    t = "One in four children waited, almost half were seen late and less than half of staff were trained."
+    got = spans(t, "percent")
+    assert "One in four" in got and "almost half" in got and "less than half" in got
+
+
+def test_counts_money_dates():
+    s = "There were 28,819 contacts and six audits; the council spent £1.2 million over the past nine months, as it did in 2014."
+    assert "28,819" in spans(s, "count")
+    assert "six" in spans(s, "count")
+    assert "£1.2 million" in spans(s, "money")
+    assert "the past nine months" in spans(s, "duration")
+    assert "2014" in spans(s, "date")
+
+
+def test_date_range_and_its_end():
+    s = "Inspection dates: 23 to 27 September 2024"
+    got = spans(s, "date")
+    assert "23 to 27 September 2024" in got
+    assert "27 September 2024" in got
+
+
+def test_date_range_across_line_break():
+    s = "Inspection dates: 23 to 27 \nSeptember 2024"
+    got = spans(s, "date")
+    assert "23 to 27 \nSeptember 2024" in got
+
+
+def test_people_orgs_ratings():
+    s = "Lead inspector: Christine Kennet, His Majesty’s Inspector"
+    assert "Christine Kennet" in spans(s, "person")
+    assert "Justin Russell" in spans("The report was signed by Justin Russell on Monday.", "person")
+    assert "MTC" in spans("Services are delivered by MTC under contract.", "org")
+    row = "The experiences and progress of \nchildren in care \nRequires improvement to be good"
+    assert "Requires improvement to be good" in spans(row, "rating")
+    for grade in ("Good", "Outstanding", "Inadequate", "Requires improvement"):
+        assert grade in spans(f"Overall effectiveness {grade}", "rating")
+
+
+def test_offsets_slice_back():
+    s = "In 2019, about 40% of the 1,200 staff (nearly half) left MTC, costing £3m."
+    for a, b, _ in typed_spans(s):
+        assert s[a:b] == s[a:b].strip() and s[a:b]
