@@ -11,7 +11,6 @@ Plain functions and one small worker class, tested without a browser.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import shutil
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .assistant import Assistant
-from .build import BuildReport, build_index, remove_document
+from .build import BuildReport, build_index, remove_document, sha256_file
 
 logger = logging.getLogger(__name__)
 
@@ -73,14 +72,6 @@ def _inside(folder: Path, name: str) -> Path:
     if target.parent != root:
         raise UploadError(f"{name!r} would be saved outside the corpus folder; refused.")
     return target
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def check_upload(path: Path, name: str, *, max_bytes: int = MAX_UPLOAD_BYTES) -> str:
@@ -141,8 +132,8 @@ def save_uploads(
                 raise UploadError(f"{original}: the upload did not arrive; try again.")
             safe = check_upload(src, original, max_bytes=max_bytes)
             if existing is None:
-                existing = {_sha256(p): p.name for p in folder.iterdir() if p.is_file()}
-            sha = _sha256(src)
+                existing = {sha256_file(p): p.name for p in folder.iterdir() if p.is_file()}
+            sha = sha256_file(src)
             if sha in existing:
                 saved.append(SavedUpload(existing[sha], original, duplicate_of=existing[sha]))
                 continue

@@ -33,7 +33,8 @@ EXAMPLE_QUESTIONS = [
     "What share of staff had over 55 cases?",
     "How many people does London CRC supervise?",
     "Who is the Chief Inspector of Probation?",
-    "How many recommendations did inspectors make?",
+    "Which company owns London CRC?",
+    "How much was spent on security at HMP Eastmoor in 2023?",
 ]
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")

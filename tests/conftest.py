@@ -90,6 +90,20 @@ def real_assistant(real_index: Path):
     return Assistant.open(real_index)
 
 
+def extract_pages_cached(path: Path, cache: pytest.Cache) -> list[str]:
+    """pypdf page texts, cached in .pytest_cache by file hash: extraction is the slow part."""
+    import hashlib
+
+    import pypdf
+
+    key = f"rag/pdf-pages/{pypdf.__version__}/{hashlib.sha256(path.read_bytes()).hexdigest()}"
+    pages = cache.get(key, None)
+    if pages is None:
+        pages = [page.extract_text() for page in pypdf.PdfReader(path).pages]
+        cache.set(key, pages)
+    return pages
+
+
 def copy_corpus(dest: Path) -> Path:
     shutil.copytree(CORPUS, dest)
     return dest

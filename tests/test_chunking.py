@@ -12,21 +12,11 @@ from rag.chunking import ChunkerSettings, PageSegments, chunk_sentences, chunk_t
 from rag.documents import Document, DocumentError, discover_documents, load_document
 
 ROOT = Path(__file__).resolve().parents[1]
+from .conftest import extract_pages_cached  # noqa: E402
+
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
-def extract_pages_cached(path: Path, cache: pytest.Cache) -> list[str]:
-    """pypdf page texts, cached in .pytest_cache by file hash: extraction is the slow part."""
-    import hashlib
-
-    import pypdf
-
-    key = f"rag/pdf-pages/{pypdf.__version__}/{hashlib.sha256(path.read_bytes()).hexdigest()}"
-    pages = cache.get(key, None)
-    if pages is None:
-        pages = [page.extract_text() for page in pypdf.PdfReader(path).pages]
-        cache.set(key, pages)
-    return pages
 
 
 def sentences_of(lengths: list[int], gap: int = 1) -> list[tuple[int, int]]:

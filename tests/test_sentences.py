@@ -11,21 +11,11 @@ from hypothesis import strategies as st
 
 from rag.sentences import MAX_UNIT_CHARS, find_running_lines, split_sentences
 
+from .conftest import extract_pages_cached  # noqa: E402
+
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
-def extract_pages_cached(path: Path, cache: pytest.Cache) -> list[str]:
-    """pypdf page texts, cached in .pytest_cache by file hash: extraction is the slow part."""
-    import hashlib
-
-    import pypdf
-
-    key = f"rag/pdf-pages/{pypdf.__version__}/{hashlib.sha256(path.read_bytes()).hexdigest()}"
-    pages = cache.get(key, None)
-    if pages is None:
-        pages = [page.extract_text() for page in pypdf.PdfReader(path).pages]
-        cache.set(key, pages)
-    return pages
 
 
 def units(text: str, exclude=()) -> list[str]:
