@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .chunking import ChunkerSettings, segment_document
-from .documents import Document, DocumentError, discover_documents, load_document
+from .documents import SUPPORTED_SUFFIXES, Document, DocumentError, discover_documents, load_document
 from .embedding import Embedder, default_embedder
 from .lexical import BM25Index, lexical_text
 from .store import (
@@ -70,6 +70,17 @@ class BuildReport:
         if not self.changed:
             parts.append("index already up to date")
         return "; ".join(parts)
+
+
+def unsupported_files(corpus: Path) -> list[Path]:
+    """Visible files under `corpus` that no loader reads: named in the build summary, never silently dropped."""
+    return sorted(
+        p
+        for p in corpus.rglob("*")
+        if p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(corpus).parts)
+        and p.suffix.lower() not in SUPPORTED_SUFFIXES
+    )
 
 
 def sha256_file(path: Path) -> str:
@@ -198,6 +209,11 @@ def build_index(
     settings = settings or ChunkerSettings()
     report = BuildReport()
     timer = _Timer(report.timings_s)
+    for path in unsupported_files(corpus):
+        rel = path.relative_to(corpus).as_posix()
+        reason = f"unsupported file type {path.suffix or '(no extension)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
+        report.skipped.append((rel, reason))
+        logger.warning("skipped %s: %s", rel, reason)
 
     with BuildLock(root):
         old: IndexData | None = None

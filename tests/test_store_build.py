@@ -95,9 +95,12 @@ def test_same_report_under_two_names_is_indexed_once(tiny_corpus, tmp_path):
 def test_bad_files_are_skipped_with_their_reason(tiny_corpus, tmp_path):
     (tiny_corpus / "broken.pdf").write_bytes(b"%PDF-1.4\nthis is not really a pdf")
     (tiny_corpus / "empty.txt").write_bytes(b"")
+    (tiny_corpus / "notes.xyz").write_text("not a report", encoding="utf-8")
+    (tiny_corpus / ".hidden.txt").write_text("ignored", encoding="utf-8")
     report = build_index(tiny_corpus, tmp_path / "idx", embedder=HashingEmbedder())
     skipped = dict(report.skipped)
-    assert set(skipped) == {"broken.pdf", "empty.txt"}
+    assert set(skipped) == {"broken.pdf", "empty.txt", "notes.xyz"}
+    assert "unsupported file type .xyz" in skipped["notes.xyz"]
     assert all(reason for reason in skipped.values())
     assert report.documents == 3
 
@@ -173,3 +176,12 @@ def test_remove_document(tiny_index):
     assert remove_document(tiny_index, "care.html", embedder=HashingEmbedder())
     assert [d.path for d in _load(tiny_index).documents] == ["prison.md", "probation.txt"]
     assert not remove_document(tiny_index, "care.html", embedder=HashingEmbedder())
+
+
+def test_non_utf8_text_and_unusual_names_are_indexed(tiny_corpus, tmp_path):
+    (tiny_corpus / "rapport d’été 2024.txt").write_bytes("Sample: the café inspection found 17 défauts — résumé.".encode("cp1252"))
+    report = build_index(tiny_corpus, tmp_path / "idx", embedder=HashingEmbedder())
+    assert "rapport d’été 2024.txt" in report.indexed
+    data = _load(tmp_path / "idx")
+    d = next(i for i, doc in enumerate(data.documents) if doc.path == "rapport d’été 2024.txt")
+    assert "café" in data.page_text(d, 1) and "défauts" in data.page_text(d, 1)
