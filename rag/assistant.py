@@ -10,7 +10,7 @@ from typing import Sequence
 import numpy as np
 
 from .embedding import Embedder, default_embedder
-from .reader import DEFAULT_THRESHOLD, SentenceCandidate, rank_answers
+from .reader import DEFAULT_THRESHOLD, CorpusIdf, SentenceCandidate, rank_answers
 from .lexical import document_name
 from .results import Answer, Citation, Hit
 from .retrieval import hybrid_search
@@ -47,6 +47,7 @@ class Assistant:
         self.threshold = DEFAULT_THRESHOLD if threshold is None else threshold
         self._pointer_mtime = self._current_mtime()
         self._reload_lock = threading.Lock()
+        self._idf: tuple[IndexData, CorpusIdf] | None = None
 
     @classmethod
     def open(cls, index_dir: str | Path = "index", *, embedder: Embedder | None = None, threshold: float | None = None) -> "Assistant":
@@ -134,7 +135,11 @@ class Assistant:
         t2 = time.perf_counter()
 
         candidates, where = self.candidates(data, hits)
-        ranked = rank_answers(q, candidates, embedder=self.embedder, question_vector=qv, top_n=3) if candidates else []
+        ranked = (
+            rank_answers(q, candidates, embedder=self.embedder, question_vector=qv, top_n=3, corpus_idf=self.corpus_idf(data))
+            if candidates
+            else []
+        )
         t3 = time.perf_counter()
         timings = {
             "embed": (t1 - t0) * 1000,
@@ -165,6 +170,15 @@ class Assistant:
             timings_ms=timings,
             sentence_span=(best.start, best.end),
         )
+
+    def corpus_idf(self, data: IndexData) -> CorpusIdf:
+        """Word rarity over the index's sentences, computed once per index version."""
+        cached = self._idf
+        if cached is None or cached[0] is not data:
+            texts = [data.sentence_text(s) for s in range(len(data.sent_doc))]
+            cached = (data, CorpusIdf(texts))
+            self._idf = cached
+        return cached[1]
 
     @staticmethod
     def candidates(data: IndexData, hits: Sequence[tuple[int, float]]) -> tuple[list[SentenceCandidate], list[int]]:

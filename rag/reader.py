@@ -156,6 +156,32 @@ class _Idf:
 _IDF = _Idf()
 
 
+class CorpusIdf:
+    """Word rarity in the documents being searched, blended with the general table.
+
+    Inspection reports repeat "inspectors", "children" and "services" on every page: words that are
+    rare in general text but say little here. Hashable by identity, so analyses cache per corpus.
+    """
+
+    BLEND = 0.5  # share of the corpus's own rarity in a question word's weight
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        df: dict[str, int] = {}
+        for text in texts:
+            seen = {k for t in _TOKEN_RX.findall(text) if _WORD_RX.search(t) for k in _keys(t)}
+            for k in seen:
+                df[k] = df.get(k, 0) + 1
+        n = max(len(texts), 1)
+        self.table = {k: math.log((n + 1) / (c + 0.5)) for k, c in df.items()}
+        self.unseen = math.log((n + 1) / 0.5)
+
+    def weight(self, key: str) -> float:
+        general = _IDF(key)
+        if general <= 0:
+            return 0.0
+        return (1 - self.BLEND) * general + self.BLEND * self.table.get(key, self.unseen)
+
+
 # ---------------------------------------------------------------------------------------------
 # Question and sentence analysis
 # ---------------------------------------------------------------------------------------------
@@ -181,9 +207,9 @@ def _title_keys(title: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=4096)
-def _for_title(question: str, title: str) -> _Question:
+def _for_title(question: str, title: str, corpus: CorpusIdf | None = None) -> _Question:
     """The question as seen from one document: its document-naming words discounted."""
-    q = _analyse_question(question)
+    q = _analyse_question(question, corpus)
     keys = _title_keys(title) if title else frozenset()
     hit = keys.intersection(q.weights)
     if not hit or hit == set(q.weights):
@@ -193,7 +219,7 @@ def _for_title(question: str, title: str) -> _Question:
 
 
 @lru_cache(maxsize=4096)
-def _analyse_question(question: str) -> _Question:
+def _analyse_question(question: str, corpus: CorpusIdf | None = None) -> _Question:
     qt = question_type(question)
     toks = [t for t in _TOKEN_RX.findall(question) if _WORD_RX.search(t)]
     weights: dict[str, float] = {}
@@ -203,7 +229,7 @@ def _analyse_question(question: str) -> _Question:
             seq.append("")
             continue
         for k in _keys(t):
-            w = _IDF(k)
+            w = corpus.weight(k) if corpus is not None else _IDF(k)
             if w > 0:
                 weights[k] = max(weights.get(k, 0.0), w)
         seq.append(stem(t))
@@ -664,11 +690,12 @@ def _rank(
     top_n: int,
     model: _Model | None = None,
     return_debug: bool = False,
+    corpus_idf: CorpusIdf | None = None,
 ):
     model = model or _get_model()
-    q = _analyse_question(question)
+    q = _analyse_question(question, corpus_idf)
     sents = [_analyse_sentence(c.text) for c in candidates]
-    questions = [_for_title(question, c.title) for c in candidates]
+    questions = [_for_title(question, c.title, corpus_idf) for c in candidates]
     aligned = [_aligned(qk, s) for qk, s in zip(questions, sents)]
     cos = vectors @ qv if len(candidates) else np.zeros(0)
     if use_rank:
@@ -738,8 +765,12 @@ def rank_answers(
     embedder: Embedder,
     question_vector: np.ndarray | None = None,
     top_n: int = 5,
+    corpus_idf: CorpusIdf | None = None,
 ) -> list[ScoredSpan]:
-    """The best answer spans among `candidates`, best first, each with a calibrated probability."""
+    """The best answer spans among `candidates`, best first, each with a calibrated probability.
+
+    `corpus_idf` weighs question words by their rarity in the searched documents as well.
+    """
     if not candidates:
         return []
     missing = [k for k, c in enumerate(candidates) if c.vector is None]
@@ -758,7 +789,7 @@ def rank_answers(
     if qv.shape[0] != dim:
         raise ValueError(f"question vector has dimension {qv.shape[0]}, sentence vectors {dim}")
     use_rank = any(c.retrieval_score != 0 for c in candidates)
-    return _rank(question, candidates, V, qv, use_rank, top_n)
+    return _rank(question, candidates, V, qv, use_rank, top_n, corpus_idf=corpus_idf)
 
 
 def _fallback_split(text: str) -> list[tuple[int, int]]:  # pragma: no cover - used only without rag.sentences

@@ -59,8 +59,8 @@ def embed_cached(texts: list[str], tag: str) -> dict[str, np.ndarray]:
     return dict(zip(uniq, vectors))
 
 
-def best_features(question, candidates, vectors, qv, use_rank) -> tuple[str, np.ndarray] | None:
-    ranked, debug = R._rank(question, candidates, vectors, qv, use_rank, 1, return_debug=True)
+def best_features(question, candidates, vectors, qv, use_rank, corpus_idf=None) -> tuple[str, np.ndarray] | None:
+    ranked, debug = R._rank(question, candidates, vectors, qv, use_rank, 1, return_debug=True, corpus_idf=corpus_idf)
     if not ranked:
         return None
     best = ranked[0]
@@ -110,7 +110,7 @@ def corpus_rows(index: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for item in load_eval_file(ROOT / "tests" / "data" / "corpus_qa.jsonl"):
         qv = assistant.embedder.embed([item.question])[0]
         cands, _ = assistant.candidates(data, hybrid_search(data, item.question, qv, READER_PASSAGES))
-        pred, x = best_features(item.question, cands, np.vstack([c.vector for c in cands]), qv, True)
+        pred, x = best_features(item.question, cands, np.vstack([c.vector for c in cands]), qv, True, assistant.corpus_idf(data))
         X.append(x)
         y.append(max((exact_match(pred, g) for g in item.answers), default=0.0))
         answerable.append(item.answerable)
@@ -131,7 +131,7 @@ def ofsted_rows(index: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             hits = hybrid_search(data, item.question, qv, READER_PASSAGES, documents=documents)
             cands, _ = assistant.candidates(data, hits)
             V = np.vstack([c.vector for c in cands])
-            pred, x = best_features(item.question, cands, V, qv, True)
+            pred, x = best_features(item.question, cands, V, qv, True, assistant.corpus_idf(data))
             X.append(x)
             y.append(max(exact_match(pred, g) for g in item.answers) if documents is None else 0.0)
             answerable.append(documents is None)
