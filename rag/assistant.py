@@ -13,7 +13,7 @@ from .embedding import Embedder, default_embedder
 from .reader import DEFAULT_THRESHOLD, CorpusIdf, SentenceCandidate, rank_answers
 from .lexical import document_name
 from .results import Answer, Citation, Hit
-from .retrieval import hybrid_search
+from .retrieval import hybrid_search, named_documents
 from .store import CURRENT_FILE, DocumentRecord, IndexData, load_index
 
 logger = logging.getLogger(__name__)
@@ -134,7 +134,7 @@ class Assistant:
         hits = hybrid_search(data, q, qv, max(top_k, READER_PASSAGES), documents=documents)
         t2 = time.perf_counter()
 
-        candidates, where = self.candidates(data, hits)
+        candidates, where = self.candidates(data, hits, q)
         ranked = (
             rank_answers(q, candidates, embedder=self.embedder, question_vector=qv, top_n=3, corpus_idf=self.corpus_idf(data))
             if candidates
@@ -181,8 +181,11 @@ class Assistant:
         return cached[1]
 
     @staticmethod
-    def candidates(data: IndexData, hits: Sequence[tuple[int, float]]) -> tuple[list[SentenceCandidate], list[int]]:
+    def candidates(
+        data: IndexData, hits: Sequence[tuple[int, float]], question: str = ""
+    ) -> tuple[list[SentenceCandidate], list[int]]:
         """The sentences of the best retrieved chunks, once each, and their sentence ids."""
+        named = set(named_documents(data, question)) if question else set()
         candidates: list[SentenceCandidate] = []
         where: list[int] = []
         seen: set[int] = set()
@@ -201,6 +204,7 @@ class Assistant:
                         vector=np.asarray(data.sent_vectors[s]),
                         retrieval_score=float(score),
                         title=title,
+                        named=int(data.chunk_doc[c]) in named,
                     )
                 )
         return candidates, where

@@ -65,6 +65,7 @@ class SentenceCandidate:
     vector: np.ndarray | None = None  # unit sentence vector from the same embedder, or None (reader embeds it)
     retrieval_score: float = 0.0  # fused retrieval score of its passage, higher is better (0 in rag.read)
     title: str = ""  # the document title (helps questions naming a place/report)
+    named: bool = False  # its document is one the question names ("... in Ealing")
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,10 @@ def stem(word: str) -> str:
     w = w.strip("'")
     for suf in _SUFFIXES:
         if w.endswith(suf) and len(w) - len(suf) >= 3:
+            if suf == "s" and w.endswith("ss"):
+                break  # "class", "process": not plurals
+            if suf == "es" and not w[:-2].endswith(("ss", "x", "z", "ch", "sh")):
+                suf = "s"  # "dates" -> "date" (then "dat", as "date" itself), not "dat" + "e" lost twice
             w = w[: -len(suf)]
             if suf in ("ies", "ied"):
                 w += "y"
@@ -599,6 +604,8 @@ HEADING_PENALTY = 2.0
 TYPED_PRIOR_TAGS = frozenset({"percent", "count", "money", "date", "duration", "person", "org"})
 TYPE_PRIOR = 2.0
 NO_TYPE_PENALTY = 1.5
+# A sentence of the report the question names ("... in Ealing") over a like-worded one of another report.
+NAMED_DOCUMENT_PRIOR = 1.5
 
 
 def _is_heading(s: _Sentence) -> bool:
@@ -706,6 +713,9 @@ def _rank(
         ranks = np.zeros(len(candidates))
     SF = _sentence_features(q, sents, aligned, cos, ranks, [c.title for c in candidates], questions)
     sz = SF @ model.sent_w - HEADING_PENALTY * np.array([_is_heading(s) for s in sents], dtype=float)
+    named = np.array([c.named for c in candidates], dtype=float)
+    if 0 < named.sum() < len(candidates):
+        sz = sz + NAMED_DOCUMENT_PRIOR * named
     if q.tag in TYPED_PRIOR_TAGS:
         sz = sz - NO_TYPE_PENALTY * (1.0 - SF[:, SENT_FEATURES.index("has_type")])
     slogp = _log_softmax(sz)

@@ -56,6 +56,11 @@ def named_documents(data: IndexData, question: str, share: float = 0.15) -> list
     if best <= 0:
         return []
     chosen = np.flatnonzero(scores >= 0.6 * best)
+    if len(chosen) > 1:
+        # Several reports share the distinctive word (a council's children's services and its SEND
+        # inspection): the rest of the question ("local authority children's services") decides.
+        full = index.scores(question)[chosen]
+        chosen = chosen[full >= 0.8 * float(full.max())]
     return [int(i) for i in chosen[np.argsort(-scores[chosen], kind="stable")]]
 
 

@@ -109,7 +109,7 @@ def corpus_rows(index: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     X, y, answerable = [], [], []
     for item in load_eval_file(ROOT / "tests" / "data" / "corpus_qa.jsonl"):
         qv = assistant.embedder.embed([item.question])[0]
-        cands, _ = assistant.candidates(data, hybrid_search(data, item.question, qv, READER_PASSAGES))
+        cands, _ = assistant.candidates(data, hybrid_search(data, item.question, qv, READER_PASSAGES), item.question)
         pred, x = best_features(item.question, cands, np.vstack([c.vector for c in cands]), qv, True, assistant.corpus_idf(data))
         X.append(x)
         y.append(max((exact_match(pred, g) for g in item.answers), default=0.0))
@@ -129,7 +129,7 @@ def ofsted_rows(index: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         others = [d.path for d in data.documents if Path(d.path).name != item.document]
         for documents in (None, others):
             hits = hybrid_search(data, item.question, qv, READER_PASSAGES, documents=documents)
-            cands, _ = assistant.candidates(data, hits)
+            cands, _ = assistant.candidates(data, hits, item.question)
             V = np.vstack([c.vector for c in cands])
             pred, x = best_features(item.question, cands, V, qv, True, assistant.corpus_idf(data))
             X.append(x)
