@@ -10,8 +10,8 @@ from typing import Sequence
 import numpy as np
 
 from .embedding import Embedder, default_embedder
-from .reader import DEFAULT_THRESHOLD, CorpusIdf, SentenceCandidate, rank_answers
 from .lexical import document_name
+from .reader import DEFAULT_THRESHOLD, CorpusIdf, SentenceCandidate, rank_answers
 from .results import Answer, Citation, Hit
 from .retrieval import hybrid_search, named_documents
 from .store import CURRENT_FILE, DocumentRecord, IndexData, load_index

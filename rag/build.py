@@ -6,7 +6,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 
@@ -410,7 +410,3 @@ def remove_document(index_dir: Path | str, document: str, *, embedder: Embedder 
         manifest["vector_index"] = new.vectors.kind
         write_index(root, new)
         return True
-
-
-def pages_total(docs: Sequence[DocumentRecord]) -> int:
-    return sum(d.pages for d in docs)

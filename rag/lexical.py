@@ -6,7 +6,7 @@ import math
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable
 
 import numpy as np
 
@@ -121,15 +121,6 @@ class BM25Index:
         if len(indptr) != len(vocab) + 1 or len(ids) != len(weights) or (len(ids) and int(ids.max()) >= n_docs):
             raise ValueError("lexical index files are inconsistent")
         return cls(vocab, indptr, ids, weights, n_docs)
-
-
-def idf_weights(texts: Sequence[str]) -> dict[str, float]:
-    """Inverse document frequency of each token over `texts` (used to weight question words)."""
-    df: Counter[str] = Counter()
-    for t in texts:
-        df.update(set(tokenize(t)))
-    n = max(len(texts), 1)
-    return {term: math.log(1.0 + (n - c + 0.5) / (c + 0.5)) for term, c in df.items()}
 
 
 def document_name(title: str, path: str) -> str:

@@ -34,7 +34,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .answer_types import COMPATIBLE, DATE, PHRASE, RATING, QuestionType, question_type, typed_spans
+from .answer_types import COMPATIBLE, DATE, RATING, QuestionType, question_type, typed_spans
 from .embedding import Embedder
 from .results import Answer, Citation
 

@@ -108,11 +108,3 @@ def hybrid_search(
             rankings.append([i for i, _ in data.bm25.search(question, depth, allowed=in_named)])
             weights += [settings.named_weight, settings.named_weight]
     return reciprocal_rank_fusion(rankings, k=settings.rrf_k, weights=weights)[:k]
-
-
-def dense_search(data: IndexData, question_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-    return data.vectors.search(question_vector, k)
-
-
-def lexical_search(data: IndexData, question: str, k: int) -> list[tuple[int, float]]:
-    return data.bm25.search(question, k)
