@@ -153,10 +153,12 @@ class Assistant:
             return Answer(q, False, None, None, float(best.score) if best else 0.0, closest, timings)
 
         citations = []
-        for span in ranked:
+        cited: set[int] = set()
+        for span in ranked:  # the answer first, then other sentences that also pass the threshold
             s = where[span.candidate]
-            if span is not best and span.score < threshold:
+            if s in cited or (span is not best and span.score < threshold):
                 continue
+            cited.add(s)
             citations.append(self._span_citation(data, s, span.start, span.end))
         s = where[best.candidate]
         sentence = data.sentence_text(s)

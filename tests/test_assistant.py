@@ -29,6 +29,8 @@ def test_ask_offsets_slice_the_page(assistant):
     cite = answer.citations[0]
     assert assistant.page_text(cite.document, cite.page)[cite.start : cite.end] == answer.answer
     assert answer.sentence and answer.answer in answer.sentence
+    quotes = [(c.document, c.page, c.quote) for c in answer.citations]
+    assert len(quotes) == len(set(quotes)), "each cited sentence once"
 
 
 def test_abstention_lists_closest_passages(assistant):
