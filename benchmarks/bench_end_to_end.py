@@ -52,7 +52,7 @@ def main() -> None:
     o, c = reports["ofsted_derived_dev"], reports["corpus_qa"]
     rows = [[k, o["metrics"].get(k), c["metrics"].get(k)] for k in ORDER]
     body = f"""Shared index (43 reports + corpus/); `evaluate(Assistant, items, top_k={args.top_k})`, the code behind `rag eval`.
-Answer ranker snapshot: rag/reader.py sha256 {m['reader_sha256']} (still being improved by its owner).
+Answer ranker snapshot: rag/reader.py sha256 {m['reader_sha256']}.
 Ofsted: {o['n']} questions ({o['answerable']} answerable, {o['unanswerable']} unanswerable); corpus_qa: {c['n']}
 ({c['answerable']} answerable, {c['unanswerable']} unanswerable). Latency is per `ask` (plus nothing else).
 
