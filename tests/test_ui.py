@@ -38,7 +38,6 @@ from rag.ui import (
     show_evidence,
 )
 
-from .conftest import SAMPLE_DOCS
 
 SCRIPT = "<script>alert('pwned')</script>"
 PDF_LINES = [
@@ -64,11 +63,8 @@ def make_pdf(path: Path, pages: list[list[str]]) -> Path:
 
 
 @pytest.fixture
-def ui_corpus(tmp_path: Path) -> Path:
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for name, text in SAMPLE_DOCS.items():
-        (folder / name).write_text(text, encoding="utf-8")
+def ui_corpus(tiny_corpus: Path) -> Path:
+    folder = tiny_corpus  # the shared sample documents, plus a PDF and a hostile text file
     make_pdf(folder / "staffing.pdf", [["Contents page", "Nothing here."], PDF_LINES])
     (folder / "hostile.txt").write_text(
         f"Hostile sample\n\nThe depot held 4,321 crates {SCRIPT} <b>bold</b> on the day.\n", encoding="utf-8"
