@@ -11,7 +11,7 @@ import numpy as np
 
 from .embedding import Embedder, default_embedder
 from .lexical import document_name
-from .reader import DEFAULT_THRESHOLD, CorpusIdf, SentenceCandidate, rank_answers
+from .reader import CorpusIdf, SentenceCandidate, default_threshold, rank_answers
 from .results import Answer, Citation, Hit
 from .retrieval import hybrid_search, named_documents
 from .store import CURRENT_FILE, DocumentRecord, IndexData, load_index
@@ -44,7 +44,7 @@ class Assistant:
         self._data = data
         self.root = root
         self.embedder = embedder
-        self.threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+        self.threshold = default_threshold() if threshold is None else threshold
         self._pointer_mtime = self._current_mtime()
         self._reload_lock = threading.Lock()
         self._idf: tuple[IndexData, CorpusIdf] | None = None
@@ -131,10 +131,11 @@ class Assistant:
         threshold = self.threshold if threshold is None else threshold
         qv = self.embedder.embed([q])[0]
         t1 = time.perf_counter()
-        hits = hybrid_search(data, q, qv, max(top_k, READER_PASSAGES), documents=documents)
+        named = named_documents(data, q)
+        hits = hybrid_search(data, q, qv, max(top_k, READER_PASSAGES), documents=documents, named=named)
         t2 = time.perf_counter()
 
-        candidates, where = self.candidates(data, hits, q)
+        candidates, where = self.candidates(data, hits, named)
         ranked = (
             rank_answers(q, candidates, embedder=self.embedder, question_vector=qv, top_n=3, corpus_idf=self.corpus_idf(data))
             if candidates
@@ -184,10 +185,13 @@ class Assistant:
 
     @staticmethod
     def candidates(
-        data: IndexData, hits: Sequence[tuple[int, float]], question: str = ""
+        data: IndexData, hits: Sequence[tuple[int, float]], named: Sequence[int] = ()
     ) -> tuple[list[SentenceCandidate], list[int]]:
-        """The sentences of the best retrieved chunks, once each, and their sentence ids."""
-        named = set(named_documents(data, question)) if question else set()
+        """The sentences of the best retrieved chunks, once each, and their sentence ids.
+
+        `named`: the documents the question names (retrieval.named_documents), flagged on their sentences.
+        """
+        named = set(named)
         candidates: list[SentenceCandidate] = []
         where: list[int] = []
         seen: set[int] = set()

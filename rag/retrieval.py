@@ -41,7 +41,7 @@ def _name_index(data: IndexData) -> tuple[BM25Index, dict[str, int]]:
     return cached[1], cached[2]
 
 
-def named_documents(data: IndexData, question: str, share: float = 0.15) -> list[int]:
+def named_documents(data: IndexData, question: str, share: float = RetrievalSettings.naming_share) -> list[int]:
     """Documents the question names by a distinctive title or file-name word, best match first."""
     n = len(data.documents)
     if n == 0:
@@ -83,8 +83,12 @@ def hybrid_search(
     *,
     documents: Sequence[str] | None = None,
     settings: RetrievalSettings = RetrievalSettings(),
+    named: Sequence[int] | None = None,
 ) -> list[tuple[int, float]]:
-    """The best `k` chunk ids with fused scores, best first."""
+    """The best `k` chunk ids with fused scores, best first.
+
+    `named`: the documents the question names, when the caller has already found them.
+    """
     allowed = allowed_chunks(data, documents)
     if allowed is not None and len(allowed) == 0:
         return []
@@ -97,7 +101,8 @@ def hybrid_search(
     lexical = data.bm25.search(question, depth, allowed=mask)
     rankings = [[i for i, _ in dense], [i for i, _ in lexical]]
     weights = [settings.dense_weight, settings.lexical_weight]
-    named = named_documents(data, question, settings.naming_share)
+    if named is None:
+        named = named_documents(data, question, settings.naming_share)
     if named:
         in_named = np.isin(data.chunk_doc, named)
         if mask is not None:

@@ -38,7 +38,7 @@ from rag import reader as R  # noqa: E402
 from rag.assistant import READER_PASSAGES, Assistant  # noqa: E402
 from rag.embedding import default_embedder  # noqa: E402
 from rag.evaluation import exact_match, load_eval_file  # noqa: E402
-from rag.retrieval import hybrid_search  # noqa: E402
+from rag.retrieval import hybrid_search, named_documents  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 CACHE = Path("/tmp/reader_calibration_cache")
@@ -109,7 +109,9 @@ def corpus_rows(index: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     X, y, answerable = [], [], []
     for item in load_eval_file(ROOT / "tests" / "data" / "corpus_qa.jsonl"):
         qv = assistant.embedder.embed([item.question])[0]
-        cands, _ = assistant.candidates(data, hybrid_search(data, item.question, qv, READER_PASSAGES), item.question)
+        named = named_documents(data, item.question)
+        hits = hybrid_search(data, item.question, qv, READER_PASSAGES, named=named)
+        cands, _ = assistant.candidates(data, hits, named)
         pred, x = best_features(item.question, cands, np.vstack([c.vector for c in cands]), qv, True, assistant.corpus_idf(data))
         X.append(x)
         y.append(max((exact_match(pred, g) for g in item.answers), default=0.0))
@@ -126,10 +128,11 @@ def ofsted_rows(index: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     X, y, answerable = [], [], []
     for item in items:
         qv = assistant.embedder.embed([item.question])[0]
+        named = named_documents(data, item.question)
         others = [d.path for d in data.documents if Path(d.path).name != item.document]
         for documents in (None, others):
-            hits = hybrid_search(data, item.question, qv, READER_PASSAGES, documents=documents)
-            cands, _ = assistant.candidates(data, hits, item.question)
+            hits = hybrid_search(data, item.question, qv, READER_PASSAGES, documents=documents, named=named)
+            cands, _ = assistant.candidates(data, hits, named)
             V = np.vstack([c.vector for c in cands])
             pred, x = best_features(item.question, cands, V, qv, True, assistant.corpus_idf(data))
             X.append(x)
