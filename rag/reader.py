@@ -53,9 +53,10 @@ IDF_PATH = Path(__file__).resolve().parent / "weights" / "idf.json"
 
 MAX_SPAN_TOKENS = 10  # longest n-gram considered as a span (typed spans may be longer)
 TOP_SENTENCES = 8  # sentences whose spans are scored
-# Abstain below this calibrated probability. Overwritten by the value stored in reader.json
-# ("threshold"), which train_reader.py chooses on the SQuAD 2.0 dev half (see that file's figure).
-DEFAULT_THRESHOLD: float = 0.2
+# Abstain below this calibrated probability when reader.json holds none. The shipped value lives in
+# reader.json ("threshold", chosen by scripts/calibrate_reader.py) and is read with the weights, on first
+# use: `default_threshold()`, or `DEFAULT_THRESHOLD` from this module.
+FALLBACK_THRESHOLD = 0.2
 
 
 @dataclass(frozen=True)
@@ -555,7 +556,7 @@ class _Model:
         cal_w = list(cal.get("w", [0.3, 1.0, 1.0]))
         self.cal_w = np.array(cal_w + [0.0] * (len(CAL_FEATURES) - len(cal_w)))  # older files: fewer features
         self.cal_b = float(cal.get("b", -1.0))
-        self.threshold = float(data.get("threshold", DEFAULT_THRESHOLD))
+        self.threshold = float(data.get("threshold", FALLBACK_THRESHOLD))
         self.date_prior = float(data.get("date_part_prior", 4.0))
         self.rating_prior = float(data.get("rating_prior", 3.0))
 
@@ -588,14 +589,16 @@ def _get_model() -> _Model:
     return _model
 
 
-def _load_threshold() -> float:
-    try:
-        return float(json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))["threshold"])
-    except (OSError, ValueError, KeyError):
-        return 0.2
+def default_threshold() -> float:
+    """The abstention threshold shipped with the weights."""
+    return _get_model().threshold
 
 
-DEFAULT_THRESHOLD = _load_threshold()
+def __getattr__(name: str):
+    # DEFAULT_THRESHOLD is read from the weights file on first use, not at import (PEP 562).
+    if name == "DEFAULT_THRESHOLD":
+        return default_threshold()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # Report headings ("Outcomes", "HMP Eastmoor") share words with many questions but answer none.
@@ -830,7 +833,7 @@ def read(question: str, passages: Sequence[str], *, embedder: Embedder | None = 
         from .embedding import default_embedder
 
         embedder = default_embedder()
-    thr = _get_model().threshold if threshold is None else float(threshold)
+    thr = default_threshold() if threshold is None else float(threshold)
     exclude: list[list[tuple[int, int]]] = [[] for _ in passages]
     if _find_running_lines is not None and len(passages) >= 3:
         try:
