@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import common  # noqa: E402  (sets the offline switches before any model import)
-from common import CACHE, CORPUS_QA, ILACS_QA, fmt, pct, summary, table
+from common import CACHE, CORPUS_QA, ILACS_QA, pct, summary, table
 
 NAME = "bench_speed"
 
@@ -87,6 +87,18 @@ def dir_size(path: Path) -> dict[str, int]:
 # -- (f) worker: a warm process answering questions -------------------------------------------------
 
 
+def timed_asks(a, qs) -> tuple[list[float], dict[str, list[float]]]:
+    """Wall-clock ms of `a.ask` per question, and each question's reported step timings."""
+    lat, parts = [], {"embed": [], "retrieve": [], "read": []}
+    for q in qs:
+        t = time.perf_counter()
+        ans = a.ask(q)
+        lat.append((time.perf_counter() - t) * 1000)
+        for k in parts:
+            parts[k].append(ans.timings_ms.get(k, float("nan")))
+    return lat, parts
+
+
 def rss_worker(index: str) -> None:
     """A fresh process: open the index, answer every question (latency, RSS), then embed 2,000 indexed sentences."""
     import psutil
@@ -100,13 +112,7 @@ def rss_worker(index: str) -> None:
         a.ask(q)
     opened = proc.memory_info().rss
     qs = questions()
-    lat, parts = [], {"embed": [], "retrieve": [], "read": []}
-    for q in qs:
-        t = time.perf_counter()
-        ans = a.ask(q)
-        lat.append((time.perf_counter() - t) * 1000)
-        for k in parts:
-            parts[k].append(ans.timings_ms.get(k, float("nan")))
+    lat, parts = timed_asks(a, qs)
     end = proc.memory_info().rss
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     texts = [a.data.sentence_text(i) for i in range(min(2000, len(a.data.sent_doc)))]
@@ -211,13 +217,7 @@ def main() -> None:
     a = Assistant.open(index, embedder=emb)
     for q in qs[:5]:
         a.ask(q)
-    lat, parts = [], {"embed": [], "retrieve": [], "read": []}
-    for q in qs:
-        t = time.perf_counter()
-        ans = a.ask(q)
-        lat.append((time.perf_counter() - t) * 1000)
-        for k in parts:
-            parts[k].append(ans.timings_ms.get(k, float("nan")))
+    lat, parts = timed_asks(a, qs)
     search_lat = []
     for q in qs:
         t = time.perf_counter()
