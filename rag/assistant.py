@@ -161,8 +161,7 @@ class Assistant:
                 continue
             cited.add(s)
             citations.append(self._span_citation(data, s, span.start, span.end))
-        s = where[best.candidate]
-        sentence = data.sentence_text(s)
+        sentence = candidates[best.candidate].text
         return Answer(
             question=q,
             found=True,
@@ -186,45 +185,49 @@ class Assistant:
     @staticmethod
     def candidates(
         data: IndexData, hits: Sequence[tuple[int, float]], named: Sequence[int] = ()
-    ) -> tuple[list[SentenceCandidate], list[int]]:
-        """The sentences of the best retrieved chunks, once each, and their sentence ids.
+    ) -> tuple[list[SentenceCandidate], list[tuple[int, int]]]:
+        """The sentences of the best retrieved chunks, once each, and where each lies.
 
+        `where[k]` is the (first, last) sentence id of candidate k: one sentence, or a table label line
+        joined with the value line under it ("Lead inspector" + "Helen Marsh"), which PDF extraction
+        gives as two lines of the page; the joined text is still a verbatim slice of the page.
         `named`: the documents the question names (retrieval.named_documents), flagged on their sentences.
         """
         named = set(named)
         candidates: list[SentenceCandidate] = []
-        where: list[int] = []
+        where: list[tuple[int, int]] = []
         seen: set[int] = set()
         for rank, (c, score) in enumerate(hits[:READER_PASSAGES]):
             record = data.documents[data.chunk_doc[c]]
             title = document_name(record.title, record.path)
-            for s in range(int(data.chunk_s0[c]), int(data.chunk_s1[c])):
+            first, stop = int(data.chunk_s0[c]), int(data.chunk_s1[c])
+            for s in range(first, stop):
                 if s in seen:
                     continue
                 seen.add(s)
-                where.append(s)
-                candidates.append(
-                    SentenceCandidate(
-                        text=data.sentence_text(s),
-                        passage=rank,
-                        vector=np.asarray(data.sent_vectors[s]),
-                        retrieval_score=float(score),
-                        title=title,
-                        named=int(data.chunk_doc[c]) in named,
-                    )
-                )
+                text = data.sentence_text(s)
+                vector = np.asarray(data.sent_vectors[s])
+                common = dict(passage=rank, retrieval_score=float(score), title=title, named=int(data.chunk_doc[c]) in named)
+                where.append((s, s))
+                candidates.append(SentenceCandidate(text=text, vector=vector, **common))
+                if s + 1 < stop and _is_label(text) and _is_value(data, s, s + 1):
+                    joined = data.page_texts[data.sent_doc[s]][data.sent_page[s] - 1][data.sent_start[s] : data.sent_end[s + 1]]
+                    where.append((s, s + 1))
+                    # the question is about the label, so the label's vector stands for the pair
+                    candidates.append(SentenceCandidate(text=joined, vector=vector, **common))
         return candidates, where
 
     # -- helpers -------------------------------------------------------------------------------
     @staticmethod
-    def _span_citation(data: IndexData, s: int, start: int, end: int) -> Citation:
+    def _span_citation(data: IndexData, where: tuple[int, int], start: int, end: int) -> Citation:
+        s, last = where
         d = int(data.sent_doc[s])
         base = int(data.sent_start[s])
         return Citation(
             document=data.documents[d].path,
             title=data.documents[d].title,
             page=int(data.sent_page[s]),
-            quote=data.sentence_text(s),
+            quote=data.page_texts[d][int(data.sent_page[s]) - 1][base : int(data.sent_end[last])],
             start=base + start,
             end=base + end,
         )
@@ -247,3 +250,28 @@ class Assistant:
         d = int(data.chunk_doc[c])
         a, b = data.chunk_bounds(c)
         return Hit(data.documents[d].path, data.documents[d].title, int(data.chunk_page[c]), a, b, data.chunk_text(c), float(score), int(c))
+
+
+_LABEL_WORDS = 5
+_VALUE_WORDS = 12
+
+
+def _is_label(text: str) -> bool:
+    """A table label line: a few words, capitalised, no figures, no closing punctuation ("Lead inspector")."""
+    words = text.split()
+    return (
+        0 < len(words) <= _LABEL_WORDS
+        and "\n" not in text
+        and text[:1].isupper()
+        and not any(ch.isdigit() for ch in text)
+        and text[-1] not in ".!?;:,"
+    )
+
+
+def _is_value(data: IndexData, s: int, nxt: int) -> bool:
+    """Whether sentence `nxt` is a short value on the line right under sentence `s` of the same page."""
+    if data.sent_doc[s] != data.sent_doc[nxt] or data.sent_page[s] != data.sent_page[nxt]:
+        return False
+    page = data.page_texts[data.sent_doc[s]][data.sent_page[s] - 1]
+    gap = page[data.sent_end[s] : data.sent_start[nxt]]
+    return gap.count("\n") == 1 and not gap.strip() and len(data.sentence_text(nxt).split()) <= _VALUE_WORDS

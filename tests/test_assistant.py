@@ -87,3 +87,36 @@ def test_other_embedder_is_refused(tiny_index):
 
     with pytest.raises(IndexMismatch):
         Assistant.open(tiny_index, embedder=HashingEmbedder(dimension=16))
+
+
+def test_a_table_label_line_is_read_with_the_value_under_it(tmp_path, fake_embedder):
+    # PDF tables come out as one line per cell: the label and its value are separate sentences.
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "front.txt").write_text(
+        "Sample report front page\n\nThis is a sample written for tests.\n\n"
+        "Organisation inspected\nNorth Vale Probation Service\nLead inspector\nHelen Marsh (fictional)\n"
+        "Publication\nJune 2019\n\nThe service supervises 4,100 people across the county, most of them on\n"
+        "community orders, and it works with the courts, the police and local councils to manage the\n"
+        "risk they pose. Inspectors found that caseloads were high and that supervision was uneven.\n",
+        encoding="utf-8",
+    )
+    build_index(folder, tmp_path / "index", embedder=fake_embedder)
+    assistant = Assistant.open(tmp_path / "index", embedder=fake_embedder)
+    answer = assistant.ask("Who was the lead inspector?", threshold=0.0)
+    assert answer.answer == "Helen Marsh"
+    assert answer.sentence == "Lead inspector\nHelen Marsh (fictional)"
+    cite = answer.citations[0]
+    page = assistant.page_text(cite.document, cite.page)
+    assert page[cite.start : cite.end] == answer.answer
+    assert cite.quote == answer.sentence and cite.quote in page
+
+
+def test_label_lines_are_recognised_narrowly():
+    from rag.assistant import _is_label
+
+    assert _is_label("Lead inspector") and _is_label("Organisation inspected")
+    assert not _is_label("The service improved.")  # a sentence
+    assert not _is_label("Fieldwork 2019")  # carries a figure: a value, not a label
+    assert not _is_label("lower case words")  # a wrapped line's tail
+    assert not _is_label("A heading that is far too long to be a table label")
