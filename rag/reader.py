@@ -13,7 +13,10 @@ Pipeline for one question and a list of sentence candidates (``rank_answers``):
    match with the expected type, share of the span repeating the question, distance to and
    adjacency with the aligned question words, which side of them it sits, capitalisation, commas,
    and lexical templates (first/last/previous/next word and word shape, crossed with the question
-   type). A second conditional logistic model gives ``P(span | sentence)``.
+   type); and syntax from spaCy's small English pipeline (``rag.syntax``): whether the span is a
+   constituent, a noun chunk or a named entity (and which), whether it cuts one in two, its head's
+   dependency label and tag, and its distance in the dependency tree to the question's words. A second
+   conditional logistic model gives ``P(span | sentence)``.
 4. *Calibration*: a small logistic model maps (sentence logit, span log-probability, best cosine,
    lexical alignment, type match) to the probability that the span is right (exact match), fitted on
    out-of-fold predictions over SQuAD 2.0 dev-half questions (answerable and unanswerable).
@@ -34,9 +37,10 @@ from typing import Sequence
 
 import numpy as np
 
-from .answer_types import COMPATIBLE, DATE, RATING, QuestionType, question_type, typed_spans
+from .answer_types import COMPATIBLE, DATE, PERCENT, RATING, QuestionType, question_type, typed_spans
 from .embedding import Embedder
 from .results import Answer, Citation
+from .syntax import Syntax, parse_many
 
 try:  # the shared sentence splitter (rag/sentences.py)
     from .sentences import split_sentences as _split_sentences
@@ -52,7 +56,8 @@ WEIGHTS_PATH = Path(__file__).resolve().parent / "weights" / "reader.json"
 IDF_PATH = Path(__file__).resolve().parent / "weights" / "idf.json"
 
 MAX_SPAN_TOKENS = 10  # longest n-gram considered as a span (typed spans may be longer)
-TOP_SENTENCES = 8  # sentences whose spans are scored
+TOP_SENTENCES = 5  # sentences whose spans are scored (and parsed: 5 and 8 score the same on dev data)
+USE_SYNTAX = True  # parse those sentences with spaCy for the syntax span features (rag/syntax.py)
 # Abstain below this calibrated probability when reader.json holds none. The shipped value lives in
 # reader.json ("threshold", chosen by scripts/calibrate_reader.py) and is read with the weights, on first
 # use: `default_threshold()`, or `DEFAULT_THRESHOLD` from this module.
@@ -376,6 +381,9 @@ SPAN_DENSE = (
     "in_q_frac", "any_in_q", "all_in_q", "dl", "dl_none", "dr", "dr_none", "dmin", "win3", "win8", "prev_al", "next_al",
     "comma", "conj", "paren_bad", "type_ok", "type_bad", "typed", "head_next", "head_prev", "left_all", "right_all",
     "between", "cap_frac", "len_norm", "title_frac", "content_frac", "sent_start",
+    # syntax (rag/syntax.py; zero when spaCy is absent)
+    "syn_const", "syn_chunk", "syn_ent", "syn_ent_cross", "syn_chunk_cross", "syn_tdist", "syn_tdist1", "syn_tnone",
+    "syn_gov_al", "syn_one_head",
 )
 
 
@@ -399,7 +407,98 @@ def _tokclass(tok: str) -> str:
     return low if idf < 5.0 else _shape(tok)
 
 
-def _span_features(q: _Question, s: _Sentence, al: np.ndarray, title: str = "") -> _Spans:
+def _tree_distance(syn: Syntax, sources: np.ndarray) -> np.ndarray:
+    """Edges in the dependency tree from each token to the nearest of `sources` (99 when none)."""
+    n = len(syn.head)
+    dist = np.full(n, 99, dtype=np.int64)
+    frontier = [int(t) for t in sources]
+    for t in frontier:
+        dist[t] = 0
+    nbrs: list[list[int]] = [[] for _ in range(n)]
+    for t in range(n):
+        h = int(syn.head[t])
+        if h != t:
+            nbrs[t].append(h)
+            nbrs[h].append(t)
+    while frontier:
+        nxt = []
+        for u in frontier:
+            for v in nbrs[u]:
+                if dist[v] > dist[u] + 1:
+                    dist[v] = dist[u] + 1
+                    nxt.append(v)
+        frontier = nxt
+    return dist
+
+
+def _syntax_features(q: _Question, syn: Syntax, I: np.ndarray, J: np.ndarray, al: np.ndarray, D: np.ndarray, cats: list) -> None:
+    """Constituent, noun-chunk and entity boundaries, and where the span's head sits in the tree (in place)."""
+    n = len(syn.head)
+    m = len(I)
+    base = SPAN_DENSE.index("syn_const")
+    D[:, base] = [(int(i), int(j)) in syn.constituents for i, j in zip(I, J)]
+    D[:, base + 1] = [(int(i), int(j)) in syn.chunks for i, j in zip(I, J)]
+    ent_eq = [syn.entities.get((int(i), int(j)), "") for i, j in zip(I, J)]
+    D[:, base + 2] = [bool(e) for e in ent_eq]
+
+    def crosses(ids: np.ndarray) -> np.ndarray:
+        ext = np.concatenate([[-1], ids, [-1]])
+        start_mid = (ext[I + 1] >= 0) & (ext[I] == ext[I + 1])
+        end_mid = (ext[J + 1] >= 0) & (ext[J + 2] == ext[J + 1])
+        return start_mid | end_mid
+
+    D[:, base + 3] = crosses(syn.ent_id)
+    D[:, base + 4] = crosses(syn.chunk_id)
+    # the span's head: its token closest to the root; a constituent has exactly one token whose head is outside
+    L = J - I + 1
+    width = int(L.max())
+    offs = I[:, None] + np.arange(width)[None, :]
+    valid = offs <= J[:, None]
+    offs_c = np.minimum(offs, n - 1)
+    depth = np.where(valid, syn.depth[offs_c], 10**6)
+    h = offs_c[np.arange(m), depth.argmin(axis=1)]
+    heads = syn.head[offs_c]
+    outside = valid & ((heads < I[:, None]) | (heads > J[:, None]) | (heads == offs_c))
+    D[:, base + 9] = outside.sum(axis=1) == 1
+    aligned = np.flatnonzero(al > 0)
+    if len(aligned):
+        dist = _tree_distance(syn, aligned)
+        dh = dist[h]
+        D[:, base + 5] = np.log1p(np.minimum(dh, 30))
+        D[:, base + 6] = dh == 1
+        D[:, base + 8] = al[syn.head[h]] > 0
+    else:
+        D[:, base + 7] = 1.0
+    wh, qt = q.qt.wh, q.tag
+    dep_names = sorted(set(syn.dep))
+    dep_idx = np.array([dep_names.index(d) for d in syn.dep])
+    tag_names = sorted(set(syn.tag))
+    tag_idx = np.array([tag_names.index(t) for t in syn.tag])
+    cats.append(([f"shd|{wh}|{d}" for d in dep_names], dep_idx[h]))
+    cats.append(([f"shd|{qt}|{d}" for d in dep_names], dep_idx[h]))
+    cats.append(([f"sht|{wh}|{t}" for t in tag_names], tag_idx[h]))
+    cats.append(([f"sft|{wh}|{t}" for t in tag_names], tag_idx[I]))
+    cats.append(([f"slt|{wh}|{t}" for t in tag_names], tag_idx[J]))
+    gov = syn.head[h]
+    pair_names = sorted({f"{syn.dep[a]}>{syn.dep[int(syn.head[a])]}" for a in range(n)})
+    pair_idx = np.array([pair_names.index(f"{syn.dep[int(a)]}>{syn.dep[int(g)]}") for a, g in zip(h, gov)])
+    cats.append(([f"sgp|{wh}|{p}" for p in pair_names], pair_idx))
+    # the span's role next to the question's words: a dependent of an aligned word ("nsubj" of the asked
+    # verb) or the governor of one ("the capital of <aligned>")
+    head_al = al[syn.head[h]] > 0
+    cats.append(([f"sga|{wh}|{d}" for d in dep_names] + [f"sga|{wh}|-"], np.where(head_al, dep_idx[h], len(dep_names))))
+    child_dep = np.full(n, len(dep_names))
+    for t in aligned:
+        g = int(syn.head[t])
+        if g != t:
+            child_dep[g] = dep_idx[t]
+    cats.append(([f"sca|{wh}|{d}" for d in dep_names] + [f"sca|{wh}|-"], child_dep[h]))
+    labels = sorted(set(ent_eq))
+    cats.append(([f"sen|{qt}|{e or '-'}" for e in labels], np.array([labels.index(e) for e in ent_eq])))
+    cats.append(([f"sen|{wh}|{e or '-'}" for e in labels], np.array([labels.index(e) for e in ent_eq])))
+
+
+def _span_features(q: _Question, s: _Sentence, al: np.ndarray, title: str = "", syn: Syntax | None = None) -> _Spans:
     n = len(s.toks)
     word = np.array([bool(_WORD_RX.search(t)) for t in s.toks], dtype=bool)
     # candidate spans: n-grams not starting/ending on punctuation (currency/percent allowed) plus typed spans
@@ -534,6 +633,8 @@ def _span_features(q: _Question, s: _Sentence, al: np.ndarray, title: str = "") 
     kind_names = sorted(set(kinds))
     kind_idx = np.array([kind_names.index(k) for k in kinds])
     cats.append(([f"type|{qt}|{k}" for k in kind_names], kind_idx))
+    if syn is not None and len(syn.head) == n:
+        _syntax_features(q, syn, I, J, al, D, cats)
     return _Spans(I, J, kinds, D, cats)
 
 
@@ -666,7 +767,8 @@ _NUMERIC_KINDS = frozenset({"percent", "count", "money", "duration"})
 
 
 def _prefer_modifiers(s: _Sentence, sp: _Spans, z: np.ndarray) -> None:
-    """A figure keeps its modifier: "more than 77%" scores at least as high as "77%" (in place)."""
+    """A figure keeps its modifier: "more than 77%" scores at least as high as "77%", "one in four" as
+    "four" (in place)."""
     index = {(int(i), int(j)): k for k, (i, j) in enumerate(zip(sp.I, sp.J))}
     for i, j, kind in s.typed:
         if kind not in _NUMERIC_KINDS:
@@ -675,7 +777,8 @@ def _prefer_modifiers(s: _Sentence, sp: _Spans, z: np.ndarray) -> None:
         if k_outer is None:
             continue
         for i2 in range(i + 1, j + 1):
-            if s.toks[i2 - 1].lower() not in _MODIFIER_WORDS:
+            # a share is quoted whole ("one in four", not "four"); other figures keep their modifier words
+            if kind != PERCENT and s.toks[i2 - 1].lower() not in _MODIFIER_WORDS:
                 break
             k_inner = index.get((i2, j))
             if k_inner is not None and z[k_inner] >= z[k_outer]:
@@ -726,9 +829,10 @@ def _rank(
     sz_max = float(sz.max())
     ctx_miss = _missing(q, None, sents)
     results: list[tuple[float, float, int, int, int, str, np.ndarray]] = []
-    for k in top:
+    syntax = parse_many([sents[k].text for k in top], [(sents[k].starts, sents[k].ends) for k in top]) if USE_SYNTAX else [None] * len(top)
+    for k, syn in zip(top, syntax):
         s = sents[k]
-        sp = _span_features(questions[k], s, aligned[k], candidates[k].title)
+        sp = _span_features(questions[k], s, aligned[k], candidates[k].title, syn)
         if len(sp.I) == 0:
             continue
         type_ok = sp.dense[:, SPAN_DENSE.index("type_ok")]

@@ -71,8 +71,13 @@ def test_typed_answers(question, answer):
         ("What were the inspection dates?", "23 to 27 September 2024"),
     ],
 )
+@pytest.mark.slow
 def test_judgement_table(question, answer):
-    a = ask(question, [TABLE])
+    # The rows differ by a word or two ("children in care" / "care leavers"), so which row answers is
+    # decided by the sentence embedding as well: this needs the real model, not the hashing fake.
+    from rag.embedding import default_embedder
+
+    a = read(question, [TABLE], embedder=default_embedder(), threshold=0.0)
     assert a.answer == answer, (a.answer, a.sentence)
 
 
