@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 # Sentences embedded per call: bounds memory by a batch, not by the size of a document.
 EMBED_GROUP = 1024
+# Chunks whose vectors are averaged per step: bounds that step's float64 working memory.
+CHUNK_VECTOR_BLOCK = 512
 
 ProgressCallback = Callable[[float, str], None]
 
@@ -138,7 +140,8 @@ def _assemble(parts: list[_DocParts], manifest: dict, dimension: int) -> IndexDa
         offset += len(p.sent)
     sent = np.concatenate(s_rows) if s_rows else np.zeros((0, 4), np.int32)
     chunks = np.concatenate(c_rows) if c_rows else np.zeros((0, 4), np.int32)
-    sent_vectors = np.concatenate(vecs).astype(np.float32) if vecs else np.zeros((0, dimension), np.float32)
+    # copy=False: the vectors are float32 already; astype would copy all of them once more.
+    sent_vectors = np.concatenate(vecs).astype(np.float32, copy=False) if vecs else np.zeros((0, dimension), np.float32)
     chunk_vectors = chunk_vectors_from_sentences(sent_vectors, chunks[:, 2], chunks[:, 3])
     lex = [
         lexical_text(documents[c[0]].title, documents[c[0]].path, _slice_chunk(page_texts, sent, c)) for c in chunks
@@ -172,13 +175,19 @@ def chunk_vectors_from_sentences(sent_vectors: np.ndarray, s0: np.ndarray, s1: n
     Embedding sentences once serves both retrieval (chunks) and answer ranking (sentences): the
     embedder, the slow step, runs once per sentence and never at question time.
     """
-    if len(s0) == 0:
-        return np.zeros((0, sent_vectors.shape[1]), np.float32)
-    cum = np.vstack([np.zeros((1, sent_vectors.shape[1]), np.float64), np.cumsum(sent_vectors, axis=0, dtype=np.float64)])
-    sums = cum[s1] - cum[s0]
-    norms = np.linalg.norm(sums, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return (sums / norms).astype(np.float32)
+    out = np.zeros((len(s0), sent_vectors.shape[1]), np.float32)
+    # A block of chunks at a time, over only the sentences they span: the float64 working copies stay
+    # a few MB instead of growing with the corpus (they were 4x the size of all sentence vectors).
+    for lo in range(0, len(s0), CHUNK_VECTOR_BLOCK):
+        a, b = s0[lo : lo + CHUNK_VECTOR_BLOCK], s1[lo : lo + CHUNK_VECTOR_BLOCK]
+        first, last = int(a.min()), int(b.max())
+        cum = np.zeros((last - first + 1, sent_vectors.shape[1]), np.float64)
+        np.cumsum(sent_vectors[first:last], axis=0, dtype=np.float64, out=cum[1:])
+        sums = cum[b - first] - cum[a - first]
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        out[lo : lo + CHUNK_VECTOR_BLOCK] = sums / norms
+    return out
 
 
 def build_index(

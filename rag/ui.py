@@ -331,7 +331,8 @@ def make_app(assistant: Assistant, corpus_dir: str | Path | None = None):
 
         ask_outputs = [chatbot, msg, citations, picker, page_image, page_html]
         msg.submit(on_ask, [msg, chatbot, only], ask_outputs)
-        ask_btn.click(on_ask, [msg, chatbot, only], ask_outputs)
+        # A stable API name (POST /gradio_api/call/ask): scripts and the load tests ask through it.
+        ask_btn.click(on_ask, [msg, chatbot, only], ask_outputs, api_name="ask")
         for btn, q in zip(example_btns, EXAMPLE_QUESTIONS, strict=True):
             btn.click(
                 lambda history, documents, q=q: on_ask(q, history, documents), [chatbot, only], ask_outputs
