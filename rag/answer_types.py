@@ -278,7 +278,10 @@ def typed_spans(text: str) -> list[tuple[int, int, str]]:
         s = m.group(0)
         if not s.strip():
             continue
-        if re.fullmatch(_YEAR, s.strip()) and (m.start(), m.end()) in found:
+        # a year inside a date ("March 2024") is not a count of anything
+        if re.fullmatch(_YEAR, s.strip()) and any(
+            kind == DATE and a <= m.start() and m.end() <= b for (a, b), kind in found.items()
+        ):
             continue
         add(m.start(), m.end(), COUNT)
         inner = re.search(r"\d|\b(?:%s)\b" % _NUM_WORD, s, re.IGNORECASE)

@@ -89,3 +89,12 @@ def test_offsets_slice_back():
     s = "In 2019, about 40% of the 1,200 staff (nearly half) left MTC, costing £3m."
     for a, b, _ in typed_spans(s):
         assert s[a:b] == s[a:b].strip() and s[a:b]
+
+
+def test_a_year_inside_a_date_is_not_a_count():
+    text = "Response and action plan following the inspection of HMP Eastmoor, March 2024"
+    kinds = {(text[a:b], kind) for a, b, kind in typed_spans(text)}
+    assert ("March 2024", "date") in kinds
+    assert ("2024", "count") not in kinds
+    alone = "In 2024, 812 men were held."
+    assert ("812", "count") in {(alone[a:b], k) for a, b, k in typed_spans(alone)}
