@@ -263,10 +263,12 @@ def build_index(
         today = dt.date.today().isoformat()
         parts: list[_DocParts] = []
         to_embed: list[tuple[Document, np.ndarray, np.ndarray]] = []
+        reading = _reading_bar(show_progress and any(sha not in old_by_sha for sha in primary_of_sha))
         with timer("load"):
             for n, (sha, rel) in enumerate(primary_of_sha.items()):
+                share = 0.3 / max(len(primary_of_sha), 1)
                 if progress:
-                    progress(0.3 * n / max(len(primary_of_sha), 1), f"reading {rel}")
+                    progress(share * n, f"reading {rel}")
                 if sha in old_by_sha:
                     p = _parts_from_index(old, old_by_sha[sha])
                     p.record.path = rel
@@ -274,8 +276,16 @@ def build_index(
                     parts.append(p)
                     report.reused.append(rel)
                     continue
+
+                def on_page(number: int, pages: int, n: int = n, rel: str = rel) -> None:
+                    # a long report takes minutes to read: say how far it has got
+                    if reading is not None:
+                        reading.update(1)
+                    if progress and (number % 25 == 0 or number == pages):
+                        progress(share * (n + number / pages), f"reading {rel}: page {number} of {pages}")
+
                 try:
-                    doc = load_document(corpus / rel, corpus)
+                    doc = load_document(corpus / rel, corpus, on_page=on_page)
                 except DocumentError as exc:
                     report.skipped.append((rel, str(exc)))
                     logger.warning("skipped %s: %s", rel, exc)
@@ -293,6 +303,8 @@ def build_index(
                     continue
                 to_embed.append((doc, sent, chunks))
 
+        if reading is not None:
+            reading.close()
         total = sum(len(s) for _, s, _ in to_embed)
         done = 0
         bar = _progress_bar(total, show_progress)
@@ -372,6 +384,14 @@ def build_index(
         if progress:
             progress(1.0, "index updated")
         return report
+
+
+def _reading_bar(show: bool):
+    if not show:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(unit="page", desc="reading", dynamic_ncols=True)
 
 
 def _progress_bar(total: int, show: bool):

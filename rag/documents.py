@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Callable
 from xml.etree import ElementTree
 
 logger = logging.getLogger(__name__)
@@ -55,8 +56,11 @@ def discover_documents(root: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
-def load_document(path: Path, root: Path) -> Document:
-    """Read one file into a :class:`Document`; raise :class:`DocumentError` if unreadable."""
+def load_document(path: Path, root: Path, on_page: Callable[[int, int], None] | None = None) -> Document:
+    """Read one file into a :class:`Document`; raise :class:`DocumentError` if unreadable.
+
+    `on_page(number, pages)` is called after each PDF page is read (a long report takes minutes).
+    """
     path, root = Path(path), Path(root)
     try:
         data = path.read_bytes()
@@ -70,7 +74,7 @@ def load_document(path: Path, root: Path) -> Document:
         rel = path.name  # not under root: still give it a stable, readable name
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        pages, title = _load_pdf(data, rel)
+        pages, title = _load_pdf(data, rel, on_page)
     elif suffix in (".txt", ".md", ".markdown"):
         pages, title = _load_text(data, rel, markdown=suffix != ".txt")
     elif suffix in (".html", ".htm"):
@@ -163,7 +167,7 @@ def _heading_title(text: str) -> str | None:
 # --------------------------------------------------------------------------- PDF
 
 
-def _load_pdf(data: bytes, rel: str) -> tuple[list[str], str | None]:
+def _load_pdf(data: bytes, rel: str, on_page: Callable[[int, int], None] | None = None) -> tuple[list[str], str | None]:
     import pypdf  # imported here so text-only corpora do not pay for it
 
     try:
@@ -189,6 +193,8 @@ def _load_pdf(data: bytes, rel: str) -> tuple[list[str], str | None]:
         except Exception as exc:  # noqa: BLE001 - one bad page must not lose the document
             logger.warning("%s: text extraction failed on page %d: %s", rel, number, exc)
             pages.append("")
+        if on_page is not None:
+            on_page(number, len(page_objects))
     meta_title = None
     try:
         meta_title = reader.metadata.title if reader.metadata else None

@@ -56,7 +56,10 @@ def test_long_pdf_indexes_every_page_with_progress(long_pdf_corpus, tmp_path, ca
     embedding = [m for _, m in updates if m.startswith("embedding")]
     assert len(embedding) >= 2, updates
     assert any(m.startswith("reading") for _, m in updates)
-    assert "embedding" in capsys.readouterr().err
+    # pages are reported while the one long PDF is read, not only once it is done
+    assert f"reading long-report.pdf: page 25 of {PAGES}" in [m for _, m in updates]
+    err = capsys.readouterr().err
+    assert "embedding" in err and "reading" in err
 
     # Generous: a 300-page build allocates a few tens of MB in Python objects and arrays.
     assert peak < 300 * 2**20, f"build allocated {peak / 2**20:.0f} MB at peak"
