@@ -45,7 +45,6 @@ class Assistant:
         self.root = root
         self.embedder = embedder
         self.threshold = default_threshold() if threshold is None else threshold
-        self._pointer_mtime = self._current_mtime()
         self._reload_lock = threading.Lock()
         self._idf: tuple[IndexData, CorpusIdf] | None = None
 
@@ -67,22 +66,30 @@ class Assistant:
     def documents(self) -> list[DocumentRecord]:
         return list(self._data.documents)
 
-    def _current_mtime(self) -> float:
+    def _loaded_name(self) -> str | None:
+        folder = self._data.folder
+        return folder.name if folder is not None else None
+
+    def _current_name(self) -> str | None:
         try:
-            return (self.root / CURRENT_FILE).stat().st_mtime_ns
+            return (self.root / CURRENT_FILE).read_text(encoding="utf-8").strip()
         except OSError:
-            return 0
+            return None
 
     def refresh(self) -> bool:
-        """Switch to a newer index version if a build replaced it; True when it did."""
-        mtime = self._current_mtime()
-        if mtime == self._pointer_mtime:
+        """Switch to a newer index version if a build replaced it; True when it did.
+
+        Compares the version the CURRENT pointer names with the one loaded (a few bytes read per
+        question), so a build that finishes while this assistant is opening is not missed.
+        """
+        name = self._current_name()
+        if name is None or name == self._loaded_name():
             return False
         with self._reload_lock:
-            if mtime == self._pointer_mtime:
+            if self._current_name() == self._loaded_name():
                 return False
             data = load_index(self.root, model_name=self.embedder.name, dimension=self.embedder.dimension)
-            self._data, self._pointer_mtime = data, mtime
+            self._data = data
             logger.info("switched to index version %s", data.folder)
             return True
 

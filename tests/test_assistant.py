@@ -120,3 +120,23 @@ def test_label_lines_are_recognised_narrowly():
     assert not _is_label("Fieldwork 2019")  # carries a figure: a value, not a label
     assert not _is_label("lower case words")  # a wrapped line's tail
     assert not _is_label("A heading that is far too long to be a table label")
+
+
+def test_a_build_that_finishes_while_the_assistant_opens_is_not_missed(tiny_corpus, tiny_index, fake_embedder, monkeypatch):
+    import rag.assistant as assistant_module
+
+    real_load = assistant_module.load_index
+
+    def load_then_rebuild(*args, **kwargs):
+        data = real_load(*args, **kwargs)
+        # another process publishes a new version right after this one was read
+        (tiny_corpus / "kitchen.txt").write_text("Sample kitchen note. The kitchen served 431 meals.", encoding="utf-8")
+        build_index(tiny_corpus, tiny_index, embedder=fake_embedder)
+        return data
+
+    monkeypatch.setattr(assistant_module, "load_index", load_then_rebuild)
+    assistant = Assistant.open(tiny_index, embedder=fake_embedder)
+    monkeypatch.setattr(assistant_module, "load_index", real_load)
+    assert "kitchen.txt" not in {d.path for d in assistant.documents}
+    assert assistant.refresh()
+    assert "kitchen.txt" in {d.path for d in assistant.documents}
