@@ -264,9 +264,9 @@ def build_index(
         parts: list[_DocParts] = []
         to_embed: list[tuple[Document, np.ndarray, np.ndarray]] = []
         reading = _reading_bar(show_progress and any(sha not in old_by_sha for sha in primary_of_sha))
+        share = 0.3 / max(len(primary_of_sha), 1)  # of the progress fraction, per document read
         with timer("load"):
             for n, (sha, rel) in enumerate(primary_of_sha.items()):
-                share = 0.3 / max(len(primary_of_sha), 1)
                 if progress:
                     progress(share * n, f"reading {rel}")
                 if sha in old_by_sha:
