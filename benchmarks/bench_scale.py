@@ -111,7 +111,7 @@ def run_size(gen: Clustered, n: int, n_queries: int, budget_s: float, ef_values:
     else:
         index = faiss.IndexHNSWFlat(DIM, V.HNSW_M, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = V.HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = V.HNSW_EF_SEARCH
+        index.hnsw.efSearch = V.ef_search(n)
         built = 0
         step = 50_000
         while built < n:
@@ -130,7 +130,7 @@ def run_size(gen: Clustered, n: int, n_queries: int, budget_s: float, ef_values:
         print(f"  HNSW stopped at {built:,} vectors (budget); no search figures for it", file=sys.stderr)
         return res
     res["hnsw_complete"] = True
-    default_ef = V.HNSW_EF_SEARCH
+    default_ef = V.ef_search(n)
     res["hnsw"] = {}
     for ef in sorted(set(ef_values + [default_ef])):
         hnsw.index.hnsw.efSearch = ef
@@ -215,11 +215,11 @@ def main() -> None:
     ef_rows = []
     for r in results:
         for ef, v in sorted(r.get("hnsw", {}).items(), key=lambda kv: int(kv[0])):
-            ef_rows.append([f"{r['n']:,}", f"{ef}{' (default)' if int(ef) == V.HNSW_EF_SEARCH else ''}", v["p50_ms"], v["p95_ms"], v["recall@10"]])
+            ef_rows.append([f"{r['n']:,}", f"{ef}{' (default)' if int(ef) == V.ef_search(r['n']) else ''}", v["p50_ms"], v["p95_ms"], v["recall@10"]])
     body = f"""Synthetic clustered unit vectors (384 d; {TOPICS} topics x {SUBTOPICS_PER_TOPIC} sub-topics, Zipf-sized clusters;
 mean cosine of the exact top-1 / top-10 neighbour at 1M: {results[-1]['mean_cos_top1']:.2f} / {results[-1]['mean_cos_top10']:.2f}).
 Single queries through `VectorIndex.search(q, 10)`; HNSW as `VectorIndex.build(vectors, "hnsw")` (M={V.HNSW_M},
-efConstruction={V.HNSW_EF_CONSTRUCTION}, efSearch={V.HNSW_EF_SEARCH}); recall@10 against exact flat search. FAISS threads: {m['faiss_omp_threads']}.
+efConstruction={V.HNSW_EF_CONSTRUCTION}, efSearch={V.HNSW_EF_SEARCH}, {V.HNSW_EF_SEARCH_LARGE} from {V.HNSW_LARGE:,} vectors); recall@10 against exact flat search. FAISS threads: {m['faiss_omp_threads']}.
 `choose_kind` switches to HNSW at {V.HNSW_THRESHOLD:,} vectors.
 
 {table(["chunks", "choose_kind", "queries", "flat build s", "flat p50 ms", "flat p95 ms", "flat 1-thread p50 ms", "flat 1-thread p95 ms", "HNSW build s", "HNSW p50 ms", "HNSW p95 ms", "HNSW 1-thread p50 ms", "HNSW recall@10"], rows)}

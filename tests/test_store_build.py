@@ -185,3 +185,21 @@ def test_non_utf8_text_and_unusual_names_are_indexed(tiny_corpus, tmp_path):
     data = _load(tmp_path / "idx")
     d = next(i for i, doc in enumerate(data.documents) if doc.path == "rapport d’été 2024.txt")
     assert "café" in data.page_text(d, 1) and "défauts" in data.page_text(d, 1)
+
+
+def test_hnsw_searches_wider_on_large_indexes(tmp_path):
+    import numpy as np
+
+    from rag import vectors as V
+
+    assert V.ef_search(10_000) == V.HNSW_EF_SEARCH
+    assert V.ef_search(V.HNSW_LARGE) == V.HNSW_EF_SEARCH_LARGE > V.HNSW_EF_SEARCH
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((300, 16)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    built = V.VectorIndex.build(x, "hnsw")
+    assert built.kind == "hnsw" and built.index.hnsw.efSearch == V.HNSW_EF_SEARCH
+    built.save(tmp_path)
+    loaded = V.VectorIndex.load(tmp_path, 300, 16)
+    assert loaded.index.hnsw.efSearch == V.ef_search(300)
+    assert loaded.search(x[7], 1)[0][0] == 7
