@@ -11,7 +11,8 @@ from rag.reader import read
 
 EMB = HashingEmbedder(32)
 PIECES = [" ", "\n", "\n\n", "\t", ".", "?", "!", ";", ",", ":", "“", "”", '"', "’", "(", ")", "%", "£", "-", "*",
-          "77", "2.5", "more than ", "one in four", " March 2024", "Mr. ", "e.g. ", "Requires improvement to be good", "Lead inspector\n"]
+          "77", "2.5", "more than ", "one in four", " March 2024", "Mr. ", "e.g. ", "Requires improvement to be good",
+          "Lead inspector\n"]
 TEXT = st.lists(st.one_of(st.text(max_size=30), st.sampled_from(PIECES)), max_size=40).map("".join)
 QUESTION = st.one_of(
     st.text(min_size=1, max_size=80),
