@@ -218,10 +218,9 @@ class Assistant:
                 where.append((s, s))
                 candidates.append(SentenceCandidate(text=text, vector=vector, **common))
                 if s + 1 < stop and _is_label(text) and _is_value(data, s, s + 1):
-                    joined = data.page_texts[data.sent_doc[s]][data.sent_page[s] - 1][data.sent_start[s] : data.sent_end[s + 1]]
                     where.append((s, s + 1))
                     # the question is about the label, so the label's vector stands for the pair
-                    candidates.append(SentenceCandidate(text=joined, vector=vector, **common))
+                    candidates.append(SentenceCandidate(text=data.sentences_text(s, s + 1), vector=vector, **common))
         return candidates, where
 
     # -- helpers -------------------------------------------------------------------------------
@@ -234,7 +233,7 @@ class Assistant:
             document=data.documents[d].path,
             title=data.documents[d].title,
             page=int(data.sent_page[s]),
-            quote=data.page_texts[d][int(data.sent_page[s]) - 1][base : int(data.sent_end[last])],
+            quote=data.sentences_text(s, last),
             start=base + start,
             end=base + end,
         )
@@ -279,6 +278,5 @@ def _is_value(data: IndexData, s: int, nxt: int) -> bool:
     """Whether sentence `nxt` is a short value on the line right under sentence `s` of the same page."""
     if data.sent_doc[s] != data.sent_doc[nxt] or data.sent_page[s] != data.sent_page[nxt]:
         return False
-    page = data.page_texts[data.sent_doc[s]][data.sent_page[s] - 1]
-    gap = page[data.sent_end[s] : data.sent_start[nxt]]
+    gap = data.page_text(int(data.sent_doc[s]), int(data.sent_page[s]))[data.sent_end[s] : data.sent_start[nxt]]
     return gap.count("\n") == 1 and not gap.strip() and len(data.sentence_text(nxt).split()) <= _VALUE_WORDS

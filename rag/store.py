@@ -93,7 +93,11 @@ class IndexData:
         return self.page_texts[doc][page - 1]
 
     def sentence_text(self, i: int) -> str:
-        return self.page_texts[self.sent_doc[i]][self.sent_page[i] - 1][self.sent_start[i] : self.sent_end[i]]
+        return self.sentences_text(i, i)
+
+    def sentences_text(self, first: int, last: int) -> str:
+        """The page text from sentence `first` through sentence `last` (same page), gaps included."""
+        return self.page_texts[self.sent_doc[first]][self.sent_page[first] - 1][self.sent_start[first] : self.sent_end[last]]
 
     def chunk_bounds(self, c: int) -> tuple[int, int]:
         """Start and end offsets of chunk `c` in its page text."""
