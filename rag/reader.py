@@ -494,8 +494,9 @@ def _syntax_features(q: _Question, syn: Syntax, I: np.ndarray, J: np.ndarray, al
             child_dep[g] = dep_idx[t]
     cats.append(([f"sca|{wh}|{d}" for d in dep_names] + [f"sca|{wh}|-"], child_dep[h]))
     labels = sorted(set(ent_eq))
-    cats.append(([f"sen|{qt}|{e or '-'}" for e in labels], np.array([labels.index(e) for e in ent_eq])))
-    cats.append(([f"sen|{wh}|{e or '-'}" for e in labels], np.array([labels.index(e) for e in ent_eq])))
+    label_idx = np.array([labels.index(e) for e in ent_eq])
+    cats.append(([f"sen|{qt}|{e or '-'}" for e in labels], label_idx))
+    cats.append(([f"sen|{wh}|{e or '-'}" for e in labels], label_idx))
 
 
 def _span_features(q: _Question, s: _Sentence, al: np.ndarray, title: str = "", syn: Syntax | None = None) -> _Spans:

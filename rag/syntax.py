@@ -36,7 +36,6 @@ class Syntax:
     head: np.ndarray  # reader-token index of the syntactic head (itself for the root)
     depth: np.ndarray  # distance from the root in the tree
     ent_id: np.ndarray  # index of the named entity a token is in, -1 outside
-    ent_label: list[str]  # label per entity index
     chunk_id: np.ndarray  # index of the noun chunk a token is in, -1 outside
     entities: dict[tuple[int, int], str]  # (first, last) reader-token spans of entities -> label
     chunks: frozenset[tuple[int, int]]  # noun chunks (and the same without a leading determiner)
@@ -113,14 +112,12 @@ def _convert(doc, starts: np.ndarray, ends: np.ndarray) -> Syntax:
         return out
 
     ent_id = np.full(n, -1, dtype=np.int64)
-    ent_label: list[str] = []
     entities: dict[tuple[int, int], str] = {}
     for e in doc.ents:
         s = span_of(e.start_char, e.end_char)
         if s is None:
             continue
-        ent_id[s[0] : s[1] + 1] = len(ent_label)
-        ent_label.append(e.label_)
+        ent_id[s[0] : s[1] + 1] = len(entities)
         entities[s] = e.label_
     chunk_id = np.full(n, -1, dtype=np.int64)
     chunks: set[tuple[int, int]] = set()
@@ -142,7 +139,7 @@ def _convert(doc, starts: np.ndarray, ends: np.ndarray) -> Syntax:
         s = span_of(le.idx, re_.idx + len(re_.text))
         if s is not None:
             constituents.update(with_det_dropped(s, le))
-    return Syntax(tag, dep, head, depth, ent_id, ent_label, chunk_id, entities, frozenset(chunks), frozenset(constituents))
+    return Syntax(tag, dep, head, depth, ent_id, chunk_id, entities, frozenset(chunks), frozenset(constituents))
 
 
 def parse_many(texts: Sequence[str], token_offsets: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[Syntax | None]:
@@ -163,8 +160,9 @@ def parse_many(texts: Sequence[str], token_offsets: Sequence[tuple[np.ndarray, n
             return out
         unique = list(dict.fromkeys(texts[k] for k in todo))
         parsed: dict[str, Syntax | None] = {}
+        first_k = {texts[k]: k for k in reversed(todo)}
         for text, doc in zip(unique, nlp.pipe(unique)):
-            k = next(k for k in todo if texts[k] == text)
+            k = first_k[text]
             try:
                 parsed[text] = _convert(doc, *token_offsets[k])
             except Exception:  # noqa: BLE001 - a sentence spaCy cannot map is read without syntax
