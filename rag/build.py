@@ -263,7 +263,7 @@ def build_index(
         today = dt.date.today().isoformat()
         parts: list[_DocParts] = []
         to_embed: list[tuple[Document, np.ndarray, np.ndarray]] = []
-        reading = _reading_bar(show_progress and any(sha not in old_by_sha for sha in primary_of_sha))
+        reading = _progress_bar(show_progress and any(sha not in old_by_sha for sha in primary_of_sha), "reading", "page")
         share = 0.3 / max(len(primary_of_sha), 1)  # of the progress fraction, per document read
         with timer("load"):
             for n, (sha, rel) in enumerate(primary_of_sha.items()):
@@ -307,7 +307,7 @@ def build_index(
             reading.close()
         total = sum(len(s) for _, s, _ in to_embed)
         done = 0
-        bar = _progress_bar(total, show_progress)
+        bar = _progress_bar(show_progress, "embedding", "sent", total)
         with timer("embed"):
             for doc, sent, chunks in to_embed:
                 texts = [doc.pages[p - 1][a:b] for p, a, b in sent]
@@ -386,20 +386,13 @@ def build_index(
         return report
 
 
-def _reading_bar(show: bool):
-    if not show:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(unit="page", desc="reading", dynamic_ncols=True)
-
-
-def _progress_bar(total: int, show: bool):
+def _progress_bar(show: bool, desc: str, unit: str, total: int | None = None):
+    """A terminal progress bar, or None when not shown (or when there is nothing to count)."""
     if not show or total == 0:
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="sent", desc="embedding", dynamic_ncols=True)
+    return tqdm(total=total, unit=unit, desc=desc, dynamic_ncols=True)
 
 
 class _Timer:
