@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from rag import reader as R
+from rag.embedding import HashingEmbedder
 from rag import syntax
 
 pytestmark = pytest.mark.skipif(not syntax.available(), reason="spaCy's English pipeline is not installed")
@@ -55,7 +56,7 @@ def test_the_reader_works_without_spacy(monkeypatch):
     monkeypatch.setattr(syntax, "_cache", syntax.OrderedDict())
     s = R._analyse_sentence("The prison held 812 men.")
     assert syntax.parse_many([s.text], [(s.starts, s.ends)]) == [None]
-    answer = R.read("How many men did the prison hold?", ["The prison held 812 men."], embedder=_FakeEmbedder(), threshold=0.0)
+    answer = R.read("How many men did the prison hold?", ["The prison held 812 men."], embedder=HashingEmbedder(8), threshold=0.0)
     assert answer.answer and "812" in answer.answer
 
 
@@ -70,11 +71,3 @@ def test_syntax_features_fill_their_columns():
     without = R._span_features(q, s, R._aligned(q, s), "", None)
     assert not without.dense[:, base:].any()
 
-
-class _FakeEmbedder:
-    name, dimension = "fake", 8
-
-    def embed(self, texts, **_):
-        from rag.embedding import HashingEmbedder
-
-        return HashingEmbedder(8).embed(list(texts))
