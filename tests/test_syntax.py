@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from rag import reader as R
-from rag.embedding import HashingEmbedder
 from rag import syntax
+from rag.embedding import HashingEmbedder
 
 pytestmark = pytest.mark.skipif(not syntax.available(), reason="spaCy's English pipeline is not installed")
 
