@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 from pathlib import Path
 
 import pytest
 
 from .conftest import PROJECT, copy_corpus
+from .server_process import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -33,12 +33,6 @@ SCRIPT = "<script>alert('xss')</script>"
 IMG = "<img src=x onerror=alert('img')>"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     if not CHROMIUM.exists():
@@ -55,7 +49,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     index = base / "index"
     build_index(corpus, index)
     assistant = Assistant.open(index)
-    port = _free_port()
+    port = free_port()
     app = launch(assistant, host="127.0.0.1", port=port, corpus_dir=str(corpus), block=False)
     try:
         yield {"url": f"http://127.0.0.1:{port}/", "corpus": corpus, "base": base}
