@@ -211,7 +211,7 @@ _DURATION_RX = _rx(
 _COUNT_RX = _rx(rf"(?:{_MOD} )?(?:{_NUM}(?: (?:million|billion|thousand|hundred))?|\b{_NUM_WORD}(?:(?:-| ){_NUM_WORD})*\b)")
 _RATING_RX = re.compile(
     # Ofsted and probation grades, and HM Inspectorate of Prisons' healthy-prison scores
-    r"\b(?:requires(?:\s+|\s*\n\s*)improvement(?:(?:\s+|\s*\n\s*)to(?:\s+|\s*\n\s*)be(?:\s+|\s*\n\s*)good)?"
+    r"\b(?:require[sd]?(?:\s+|\s*\n\s*)improvement(?:(?:\s+|\s*\n\s*)to(?:\s+|\s*\n\s*)be(?:\s+|\s*\n\s*)good)?"
     r"|requiring(?:\s+|\s*\n\s*)improvement|not(?:\s+|\s*\n\s*)sufficiently(?:\s+|\s*\n\s*)good"
     r"|reasonably(?:\s+|\s*\n\s*)good|outstanding|good|inadequate|poor)\b",
     re.IGNORECASE,
@@ -227,15 +227,32 @@ _ORG_WORDS = {
 _NAME_STOP = {"the", "a", "an", "this", "that", "these", "in", "on", "at", "of", "for", "and", "but", "or", "it", "he", "she", "they", "we", "there", "however", "his", "her", "their", "its", "inspection", "lead", "judgement", "grade", "overall"}
 
 
+# Cheap tests that rule a pattern out before it runs: each pattern above needs a digit or one of these
+# whole words, and scanning a sentence with the patterns themselves is most of a cold question's cost.
+_DIGIT_RX = re.compile(r"\d")
+_LETTER_WORD_RX = re.compile(r"[a-z]+")
+_CURRENCY_WORDS = frozenset({"pounds", "dollars", "euros"})
+_PERCENT_WORDS = frozenset({"per", "percent", "percentage"})
+_SHARE_WORDS = frozenset(
+    "one two three four five six seven eight nine half halves third thirds quarter quarters fifth fifths tenth "
+    "tenths majority minority most all none few many".split()
+)
+_DURATION_WORDS = frozenset(
+    "year years month months week weeks day days hour hours minute minutes decade decades centuries".split()
+)
+_COUNT_WORDS = frozenset(_NUMBER_WORDS)
+
+
 def _normalise_text_ws(text: str) -> str:
     return " ".join(text.split())
 
 
-def typed_spans(text: str) -> list[tuple[int, int, str]]:
+def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, str]]:
     """All typed answer spans in `text` as (start, end, type), sorted by start then length (longest first).
 
     Overlapping spans are all kept (the reader chooses); "more than 77%" is reported as well as "77%".
     Date ranges give the whole range and its end date (type DATE) so "when did it end" can pick the end.
+    `prefilter=False` runs every pattern whatever the cheap tests say (the tests check both agree).
     """
     found: dict[tuple[int, int], str] = {}
 
@@ -247,34 +264,40 @@ def typed_spans(text: str) -> list[tuple[int, int, str]]:
         if b > a and (a, b) not in found:
             found[(a, b)] = kind
 
-    for m in _MONEY_RX.finditer(text):
+    digit = _DIGIT_RX.search(text) is not None
+    words = set(_LETTER_WORD_RX.findall(text.lower()))
+
+    def may(rx: re.Pattern[str], ok: bool) -> list[re.Match[str]]:
+        return list(rx.finditer(text)) if ok or not prefilter else []
+
+    for m in may(_MONEY_RX, digit and (any(c in text for c in "£$€") or bool(words & _CURRENCY_WORDS))):
         add(m.start(), m.end(), MONEY)
-    for m in _PERCENT_RX.finditer(text):
+    for m in may(_PERCENT_RX, digit and ("%" in text or bool(words & _PERCENT_WORDS))):
         add(m.start(), m.end(), PERCENT)
         # the bare figure without its modifier ("77%")
         inner = re.search(r"\d", m.group(0))
         if inner and inner.start() > 0:
             add(m.start() + inner.start(), m.end(), PERCENT)
-    for m in _SHARE_RX.finditer(text):
+    for m in may(_SHARE_RX, digit or bool(words & _SHARE_WORDS)):
         add(m.start(), m.end(), PERCENT)
-    for m in _DATE_RANGE_RX.finditer(text):
+    for m in may(_DATE_RANGE_RX, digit):
         add(m.start(), m.end(), DATE)
         for g in ("b", "d"):
             if m.group(g):
                 add(m.start(g), m.end(g), DATE)
-    for m in _DATE_RX.finditer(text):
+    for m in may(_DATE_RX, digit):
         s = m.group(0)
         pre = re.match(r"(?:early|mid|late|in|since|by|before|after)(?:-| )", s, re.IGNORECASE)
         a = m.start() + (pre.end() if pre else 0)
         add(a, m.end(), DATE)
         if pre and pre.group(0).lower()[:3] in ("ear", "mid", "lat"):
             add(m.start(), m.end(), DATE)
-    for m in _DURATION_RX.finditer(text):
+    for m in may(_DURATION_RX, bool(words & _DURATION_WORDS)):
         add(m.start(), m.end(), DURATION)
         inner = re.match(r"(?:(?:the|a)\s+)?(?:(?:past|last|next|first|previous|following)\s+)?", m.group(0), re.IGNORECASE)
         if inner and inner.end() > 0 and inner.end() < len(m.group(0)):
             add(m.start() + inner.end(), m.end(), DURATION)
-    for m in _COUNT_RX.finditer(text):
+    for m in may(_COUNT_RX, digit or bool(words & _COUNT_WORDS)):
         s = m.group(0)
         if not s.strip():
             continue

@@ -43,6 +43,20 @@ def test_typed_spans_lie_inside_the_text(text: str) -> None:
         assert text[a:b].strip()  # never only whitespace
 
 
+# Words the patterns' cheap pre-tests look for, in every case, so both branches of each test are taken.
+TYPED_PIECES = PIECES + [" per cent", " PERCENT", "£1.2m", "$3 billion", "40 pounds", " years", " Months", " a week",
+                         "twenty-one", "Half ", "the majority of", "three quarters", "2 in 5", "1990s", "5th century",
+                         " dozens", "12 September to 3 October 2023", "2019-20", "éhalf", "٣ days"]
+TYPED_TEXT = st.lists(st.one_of(st.text(max_size=12), st.sampled_from(TYPED_PIECES)), max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TYPED_TEXT)
+def test_pattern_pretests_never_change_the_spans(text: str) -> None:
+    # the cheap tests only skip patterns that cannot match: same spans with and without them
+    assert typed_spans(text) == typed_spans(text, prefilter=False)
+
+
 def test_a_very_long_sentence_is_read():
     sentence = "The service supervised " + ", ".join(f"{k} people in area {k}" for k in range(1, 600)) + "."
     answer = read("How many people were supervised in area 7?", [sentence], embedder=EMB, threshold=0.0)
