@@ -37,10 +37,11 @@ from typing import Sequence
 
 import numpy as np
 
-from .answer_types import COMPATIBLE, DATE, PERCENT, RATING, QuestionType, question_type, typed_spans
+from .answer_types import COMPATIBLE, DATE, PERCENT, PHRASE, RATING, QuestionType, question_type, typed_spans
 from .embedding import Embedder
 from .results import Answer, Citation
 from .syntax import Syntax, parse_many
+from .word_vectors import default_word_vectors
 
 try:  # the shared sentence splitter (rag/sentences.py)
     from .sentences import split_sentences as _split_sentences
@@ -57,6 +58,11 @@ IDF_PATH = Path(__file__).resolve().parent / "weights" / "idf.json"
 
 MAX_SPAN_TOKENS = 10  # longest n-gram considered as a span (typed spans may be longer)
 TOP_SENTENCES = 5  # sentences whose spans are scored (and parsed: 5 and 8 score the same on dev data)
+# ... of which those whose sentence score is within this many nats of the best: parsing is most of a
+# question's cost, and a sentence further behind almost never holds the winning span (on dev data, SQuAD
+# articles 1-24 read whole, 4 of 1,651 winners were further behind; none of the Ofsted dev and corpus
+# questions' winners). Most questions then parse 3 sentences, not 5.
+SENTENCE_MARGIN = 4.0
 USE_SYNTAX = True  # parse those sentences with spaCy for the syntax span features (rag/syntax.py)
 # Abstain below this calibrated probability when reader.json holds none. The shipped value lives in
 # reader.json ("threshold", chosen by scripts/calibrate_reader.py) and is read with the weights, on first
@@ -674,7 +680,7 @@ class _Model:
         return 1.0 / (1.0 + np.exp(-(x @ self.cal_w + self.cal_b)))
 
 
-CAL_FEATURES = ("sent_z", "sent_gap", "span_logp", "span_z", "cos", "lex", "type_ok", "miss", "ctx_miss")
+CAL_FEATURES = ("sent_z", "sent_gap", "span_logp", "span_z", "cos", "lex", "type_ok", "miss", "ctx_miss", "soft_miss", "ctx_soft_miss")
 _model: _Model | None = None
 _model_lock = threading.Lock()
 
@@ -735,6 +741,45 @@ def _missing(q: _Question, s: _Sentence | None, pool: Sequence[_Sentence] = ()) 
         if k not in found and k not in q.discounted:
             worst = max(worst, w)
     return worst / 10.0
+
+
+# Static-vector cosine (rag/word_vectors.py) at which a word of the text stands in for a question word:
+# related pairs ("budget"/"spending" 0.43, "aspects"/"areas" 0.29) mostly lie above it, unrelated ones
+# ("salary"/"inspectors" -0.03, "buildings"/"aspects" 0.05) below.
+SOFT_MATCH = 0.25
+
+
+def _soft_missing(q: _Question, texts: Sequence[_Sentence]) -> float:
+    """`_missing` with near words counted as found: the rarest question word that neither appears in
+    `texts` nor has a word there whose static vector is close to its own, as IDF / 10.
+
+    The word naming the kind of answer ("proportion", "year") is left out when the question is typed:
+    the answer itself stands for it ("39%" answers "what proportion").
+    """
+    found: set[str] = set()
+    for sent in texts:
+        for ks in sent.keys:
+            found.update(ks)
+    wanted: dict[str, float] = {}
+    for tok in _TOKEN_RX.findall(q.text):
+        low = tok.lower()
+        if not _WORD_RX.search(tok) or low in STOP or (q.tag != PHRASE and stem(tok) == q.head):
+            continue
+        keys = _keys(tok)
+        if any(k in found or k in q.discounted for k in keys):
+            continue
+        w = max((q.weights.get(k, 0.0) for k in keys), default=0.0)
+        if w > 0:
+            wanted[low] = max(wanted.get(low, 0.0), w)
+    if not wanted:
+        return 0.0
+    vectors = default_word_vectors()
+    words = sorted({t.lower() for sent in texts for t, c in zip(sent.toks, sent.content) if c})
+    if vectors is None or not words:
+        return max(wanted.values()) / 10.0
+    q_words = list(wanted)
+    near = (vectors.vectors(q_words) @ vectors.vectors(words).T).max(axis=1)
+    return max((wanted[w] for w, sim in zip(q_words, near) if sim < SOFT_MATCH), default=0.0) / 10.0
 
 
 def _log_softmax(z: np.ndarray) -> np.ndarray:
@@ -826,9 +871,10 @@ def _rank(
     if q.tag in TYPED_PRIOR_TAGS:
         sz = sz - NO_TYPE_PENALTY * (1.0 - SF[:, SENT_FEATURES.index("has_type")])
     slogp = _log_softmax(sz)
-    top = np.argsort(-sz, kind="stable")[:TOP_SENTENCES]
-    sz_max = float(sz.max())
+    sz_max = float(sz.max()) if len(sz) else 0.0
+    top = [k for k in np.argsort(-sz, kind="stable")[:TOP_SENTENCES] if sz[k] >= sz_max - SENTENCE_MARGIN]
     ctx_miss = _missing(q, None, sents)
+    ctx_soft_miss = _soft_missing(q, sents)
     results: list[tuple[float, float, int, int, int, str, np.ndarray]] = []
     syntax = parse_many([sents[k].text for k in top], [(sents[k].starts, sents[k].ends) for k in top]) if USE_SYNTAX else [None] * len(top)
     for k, syn in zip(top, syntax):
@@ -853,8 +899,9 @@ def _rank(
             _prefer_longest(sp, z, RATING)
         lp = _log_softmax(z)
         best = np.argsort(-z, kind="stable")[: max(top_n, 1) * 2]
+        miss, soft_miss = _missing(questions[k], sents[k]), _soft_missing(questions[k], [sents[k]])
         for b in best:
-            x = np.array([sz[k], sz[k] - sz_max, lp[b], z[b], cos[k], SF[k, 3], type_ok[b], _missing(questions[k], sents[k]), ctx_miss])
+            x = np.array([sz[k], sz[k] - sz_max, lp[b], z[b], cos[k], SF[k, 3], type_ok[b], miss, ctx_miss, soft_miss, ctx_soft_miss])
             p = float(model.calibrate(x))
             i, j = int(sp.I[b]), int(sp.J[b])
             # spans of different sentences compete on sentence log-probability + raw span score

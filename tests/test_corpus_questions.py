@@ -1,0 +1,38 @@
+"""The team's question files about corpus/: test (reported) and development (chooses the threshold)."""
+from __future__ import annotations
+
+import pytest
+
+from rag.documents import load_document
+from rag.evaluation import load_eval_file
+
+from .conftest import CORPUS, TEST_DATA
+
+FILES = ("corpus_qa.jsonl", "corpus_qa_dev.jsonl")
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def pages() -> dict[str, list[str]]:
+    return {p.name: load_document(p, CORPUS).pages for p in sorted(CORPUS.iterdir()) if p.is_file()}
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_every_answer_is_on_its_page(name, pages):
+    items = load_eval_file(TEST_DATA / name)
+    assert len(items) >= 40 and sum(not i.answerable for i in items) >= 10
+    for item in items:
+        if not item.answerable:
+            continue
+        text = _squash(" ".join(pages[item.document][p - 1] for p in item.pages))
+        assert any(_squash(a) in text for a in item.answers), (item.id, item.answers)
+
+
+def test_development_questions_are_not_the_test_questions():
+    test = {_squash(i.question).lower() for i in load_eval_file(TEST_DATA / FILES[0])}
+    dev = load_eval_file(TEST_DATA / FILES[1])
+    assert not test & {_squash(i.question).lower() for i in dev}
+    assert len({i.id for i in dev}) == len(dev)
