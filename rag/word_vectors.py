@@ -64,9 +64,13 @@ class WordVectors:
                 v = self._cache.get(w)
                 if v is None:
                     ids = self._pieces(w.lower())
-                    v = self.table[ids].mean(axis=0) if ids else np.zeros(self.table.shape[1], dtype=np.float32)
-                    n = float(np.linalg.norm(v))
-                    v = v / n if n > 0 else v
+                    if len(ids) == 1:
+                        v = self.table[ids[0]]  # most words: one piece, its row is already unit length
+                    elif ids:
+                        v = self.table[ids].sum(axis=0)
+                        v /= max(float(np.linalg.norm(v)), 1e-12)
+                    else:
+                        v = np.zeros(self.table.shape[1], dtype=np.float32)
                     if len(self._cache) >= CACHE_SIZE:
                         self._cache.clear()
                     self._cache[w] = v
