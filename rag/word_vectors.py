@@ -20,18 +20,21 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 _TENSOR_SUFFIX = "word_embeddings.weight"
-CACHE_SIZE = 200_000
+CACHE_SIZE = 50_000  # words of several pieces, 768 bytes each
 
 
 class WordVectors:
     """Unit-length vectors of lower-cased words from an encoder's word-piece embedding table."""
 
     def __init__(self, table: np.ndarray, vocab: dict[str, int], tokenizer=None) -> None:
-        norms = np.linalg.norm(table, axis=1, keepdims=True)
-        self.table = (table / np.maximum(norms, 1e-12)).astype(np.float32)
+        table = np.asarray(table, dtype=np.float32)
+        if not table.flags.writeable:
+            table = table.copy()
+        table /= np.maximum(np.linalg.norm(table, axis=1, keepdims=True), 1e-12)  # in place: no second copy
+        self.table = table.astype(np.float16)  # half the memory (23 MB for MiniLM); cosines need no more
         self.vocab = vocab
         self.tokenizer = tokenizer
-        self._cache: dict[str, np.ndarray] = {}
+        self._cache: dict[str, np.ndarray] = {}  # words of several pieces only (a one-piece word is a row)
         self._lock = threading.Lock()
 
     @classmethod
@@ -49,9 +52,6 @@ class WordVectors:
         return cls(table, vocab, tokenizer)
 
     def _pieces(self, word: str) -> list[int]:
-        whole = self.vocab.get(word)
-        if whole is not None:
-            return [whole]
         if self.tokenizer is None:
             return []
         return list(self.tokenizer.encode(word, add_special_tokens=False).ids)
@@ -61,19 +61,19 @@ class WordVectors:
         out = np.zeros((len(words), self.table.shape[1]), dtype=np.float32)
         with self._lock:
             for k, w in enumerate(words):
-                v = self._cache.get(w)
+                low = w.lower()
+                whole = self.vocab.get(low)
+                if whole is not None:
+                    out[k] = self.table[whole]
+                    continue
+                v = self._cache.get(low)
                 if v is None:
-                    ids = self._pieces(w.lower())
-                    if len(ids) == 1:
-                        v = self.table[ids[0]]  # most words: one piece, its row is already unit length
-                    elif ids:
-                        v = self.table[ids].sum(axis=0)
-                        v /= max(float(np.linalg.norm(v)), 1e-12)
-                    else:
-                        v = np.zeros(self.table.shape[1], dtype=np.float32)
+                    ids = self._pieces(low)
+                    v = self.table[ids].astype(np.float32).sum(axis=0) if ids else np.zeros(self.table.shape[1], np.float32)
+                    v = (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float16)
                     if len(self._cache) >= CACHE_SIZE:
                         self._cache.clear()
-                    self._cache[w] = v
+                    self._cache[low] = v
                 out[k] = v
         return out
 

@@ -24,7 +24,7 @@ def test_related_words_are_nearer_than_unrelated_ones():
 
 def test_vectors_are_unit_rows_and_words_split_into_pieces_still_get_one():
     v = VECTORS.vectors(["reoffending", "Budget", "budget", "zzqxv"])
-    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-2)  # stored as float16
     assert np.allclose(v[1], v[2])  # lower-cased
 
 
