@@ -726,16 +726,22 @@ def _is_heading(s: _Sentence) -> bool:
     return not any(kind == RATING for _, j, kind in s.typed if j == len(s.toks) - 1)
 
 
+def _found_keys(texts: Sequence[_Sentence]) -> set[str]:
+    """Every word key (stems and variants) of `texts`."""
+    found: set[str] = set()
+    for sent in texts:
+        for ks in sent.keys:
+            found.update(ks)
+    return found
+
+
 def _missing(q: _Question, s: _Sentence | None, pool: Sequence[_Sentence] = ()) -> float:
     """The rarest question word found nowhere in `s` (or in any of `pool`), as IDF / 10.
 
     A question whose distinctive word ("budget", "salary") appears in none of the text read is
     rarely answered by it: the strongest single sign that the documents do not hold the answer.
     """
-    found: set[str] = set()
-    for sent in ([s] if s is not None else pool):
-        for ks in sent.keys:
-            found.update(ks)
+    found = _found_keys([s] if s is not None else pool)
     worst = 0.0
     for k, w in q.weights.items():
         if k not in found and k not in q.discounted:
@@ -756,10 +762,7 @@ def _soft_missing(q: _Question, texts: Sequence[_Sentence]) -> float:
     The word naming the kind of answer ("proportion", "year") is left out when the question is typed:
     the answer itself stands for it ("39%" answers "what proportion").
     """
-    found: set[str] = set()
-    for sent in texts:
-        for ks in sent.keys:
-            found.update(ks)
+    found = _found_keys(texts)
     wanted: dict[str, float] = {}
     for tok in _TOKEN_RX.findall(q.text):
         low = tok.lower()

@@ -118,18 +118,24 @@ def _runs(words: list[str], tags: list[str]) -> list[tuple[int, int, str]]:
     return merged
 
 
-def _edges(sp_head: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The first and last token of each spaCy token's subtree (the parse is projective)."""
-    n = len(sp_head)
+def _depths(head: np.ndarray) -> np.ndarray:
+    """Edges from each token up to the root of its tree (a token heading itself is a root)."""
+    n = len(head)
     depth = np.zeros(n, dtype=np.int64)
     for t in range(n):
         d, u = 0, t
-        while sp_head[u] != u and d < n:
-            u = int(sp_head[u])
+        while head[u] != u and d < n:
+            u = int(head[u])
             d += 1
         depth[t] = d
+    return depth
+
+
+def _edges(sp_head: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first and last token of each spaCy token's subtree (the parse is projective)."""
+    n = len(sp_head)
     left, right = np.arange(n), np.arange(n)
-    for t in np.argsort(-depth, kind="stable"):  # children before their heads
+    for t in np.argsort(-_depths(sp_head), kind="stable"):  # children before their heads
         h = int(sp_head[t])
         if h != t:
             left[h] = min(left[h], left[t])
@@ -182,13 +188,7 @@ def _convert(doc, starts: np.ndarray, ends: np.ndarray) -> Syntax:
     ar = np.arange(n)
     # inside one spaCy token ("e.g." split by the reader) later pieces hang on the first
     head = np.where(head != ar, head, np.where(ar == own_first, ar, own_first))
-    depth = np.zeros(n, dtype=np.int64)
-    for t in range(n):
-        d, u = 0, t
-        while head[u] != u and d < n:
-            u = int(head[u])
-            d += 1
-        depth[t] = d
+    depth = _depths(head)
 
     def span_of(a: int, b: int) -> tuple[int, int] | None:  # spaCy tokens a..b as reader tokens, when aligned
         i = int(min(np.searchsorted(starts, sp_idx[a], side="left"), n - 1))

@@ -46,4 +46,5 @@ def test_a_near_word_counts_as_found_and_an_absent_one_does_not():
 
 def test_the_word_naming_the_answer_type_is_not_wanted_in_the_sentence():
     # "proportion" is answered by "39%", so its absence is no sign the sentence misses the point
-    assert _soft("What proportion of prisoners said drugs were easy to get?", "39% of prisoners said drugs were easy to get.") == 0.0
+    question = "What proportion of prisoners said drugs were easy to get?"
+    assert _soft(question, "39% of prisoners said drugs were easy to get.") == 0.0
