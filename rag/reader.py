@@ -717,6 +717,27 @@ TYPE_PRIOR = 2.0
 NO_TYPE_PENALTY = 1.5
 # A sentence of the report the question names ("... in Ealing") over a like-worded one of another report.
 NAMED_DOCUMENT_PRIOR = 1.5
+# The value a figure or grade changed from ("down from 41%", "fell from not sufficiently good to poor") is
+# not the current one a question asks for, unless it asks about the past. Reports say this often, SQuAD
+# rarely, so this is a fixed prior.
+PREVIOUS_VALUE_PENALTY = 2.0
+_CHANGE_WORDS = frozenset(
+    "down up fell fall falls falling rose rise rises rising risen fallen dropped drop increased increase decreased "
+    "decrease improved declined reduced changed moved went gone grew grown slipped climbed".split()
+)
+_PAST_WORDS = frozenset("previous previously before earlier prior former formerly originally from last old used".split())
+
+
+def _previous_value(q: _Question, s: _Sentence, sp: "_Spans") -> np.ndarray:
+    """1 for spans that name the value something changed from, when the question is not about the past."""
+    if _PAST_WORDS.intersection(w.lower() for w in _TOKEN_RX.findall(q.text)):
+        return np.zeros(len(sp.I))
+    low = [t.lower() for t in s.toks]
+    out = np.zeros(len(sp.I))
+    for k, (i, j) in enumerate(zip(sp.I, sp.J)):
+        if i > 0 and low[i - 1] == "from" and ((i > 1 and low[i - 2] in _CHANGE_WORDS) or "to" in low[j + 1 : j + 4]):
+            out[k] = 1.0
+    return out
 
 
 def _is_heading(s: _Sentence) -> bool:
@@ -887,6 +908,7 @@ def _rank(
             continue
         type_ok = sp.dense[:, SPAN_DENSE.index("type_ok")]
         z = model.span_scores(sp) + model.date_prior * _date_part_bonus(q, s, sp)
+        z = z - PREVIOUS_VALUE_PENALTY * _previous_value(q, s, sp)
         if q.tag in TYPED_PRIOR_TAGS:
             # Inspection questions that ask for a figure, date or name nearly always want a span of that
             # type; SQuAD's learned weight for this is mild, so a fixed prior strengthens it.

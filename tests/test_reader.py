@@ -167,3 +167,24 @@ def test_ofsted_dev_with_real_model():
         a = read(r["question"], pages[r["doc"]], embedder=emb)
         hits += bool(a.answer) and a.answer.strip().lower() in {x.lower() for x in r["answers"]}
     assert hits / len(rows) >= 0.7
+
+
+CHANGE = "Agency workers make up 28% of the social work workforce, down from 41% at the time of the previous inspection."
+
+
+@pytest.mark.parametrize(
+    "question, passage, expected",
+    [
+        ("What share of social work staff are agency workers?", CHANGE, "28%"),
+        ("What share of staff were agency workers at the previous inspection?", CHANGE, "41%"),
+        (
+            "How was purposeful activity scored?",
+            "Safety fell from reasonably good to not sufficiently good, and purposeful activity fell from not "
+            "sufficiently good to poor, the lowest score we can give.",
+            "poor",
+        ),
+    ],
+)
+def test_the_value_a_figure_changed_from_is_not_the_current_one(question, passage, expected):
+    answer = read(question, [passage], embedder=HashingEmbedder(32), threshold=0.0)
+    assert answer.answer == expected
