@@ -11,7 +11,9 @@ best answer's features, rag.reader.CAL_FEATURES) and the abstention threshold on
   (--index; build it with `rag build FOLDER_WITH_THE_43_PDFS --index DIR`), once over every report and
   once with the report the question names left out, which makes it unanswerable.
 
-Label: the answer is an exact match (SQuAD normalisation); unanswerable questions are always 0.
+Label: the answer is an exact match (SQuAD normalisation); unanswerable questions are always 0. The
+corpus questions count right as `rag eval` does (span F1 >= 0.5), since their accuracy is the figure
+the threshold is chosen for.
 Threshold: maximises the answer/abstain accuracy (answered and right, or abstained when unanswerable)
 in the product's own setting, taking the worse of the Ofsted rows and the team's development questions
 about corpus/ (tests/data/corpus_qa_dev.jsonl over an index of corpus/, --corpus-index; the test
