@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 
 # Bump when sentence or chunk boundaries change for the same text: indexes built before re-segment.
-SEGMENTER_VERSION = 3
+SEGMENTER_VERSION = 4
 
 
 @dataclass(frozen=True)

@@ -298,7 +298,8 @@ def find_running_lines(pages: Sequence[str]) -> list[list[tuple[int, int]]]:
     """Ranges of running header/footer lines on each page, for ``split_sentences(exclude=)``.
 
     A line is running when its key (trailing digits removed, whitespace collapsed)
-    occurs on at least half of the pages and on at least 3 of them.  Only lines in
+    occurs on at least half of the pages and on at least 2 of them, in a document of
+    3 pages or more (a short report's header often skips its cover page).  Only lines in
     the first or last few non-blank lines of a page are considered, so a body
     sentence that happens to repeat is not dropped.
     """
@@ -327,7 +328,7 @@ def find_running_lines(pages: Sequence[str]) -> list[list[tuple[int, int]]]:
                 seen.add(key)
                 counts[key] += 1
         per_page.append(candidates)
-    threshold = max(3, (len(pages) + 1) // 2)
+    threshold = max(2, (len(pages) + 1) // 2) if len(pages) >= 3 else len(pages) + 1
     running = {k for k, c in counts.items() if c >= threshold}
     if running:
         logger.debug("running lines: %s", sorted(running))

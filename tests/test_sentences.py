@@ -272,6 +272,12 @@ def test_running_lines_need_three_pages() -> None:
     assert find_running_lines([]) == []
 
 
+def test_a_short_reports_header_that_skips_the_cover_is_running() -> None:
+    pages = ["Cover title \nText one.", "Report (sample) – January 2024 \nText two.", "Report (sample) – January 2024 \nText three."]
+    ranges = find_running_lines(pages)
+    assert ranges[0] == [] and [pages[2][a:b] for a, b in ranges[2]] == ["Report (sample) – January 2024"]
+
+
 # ---------------------------------------------------------------- properties
 
 TEXT = st.text(
