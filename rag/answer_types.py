@@ -232,7 +232,6 @@ _NAME_STOP = {"the", "a", "an", "this", "that", "these", "in", "on", "at", "of",
 _DIGIT_RX = re.compile(r"\d")
 _LETTER_WORD_RX = re.compile(r"[a-z]+")
 _CURRENCY_WORDS = frozenset({"pounds", "dollars", "euros"})
-_PERCENT_WORDS = frozenset({"per", "percent", "percentage"})
 _SHARE_WORDS = frozenset(
     "one two three four five six seven eight nine half halves third thirds quarter quarters fifth fifths tenth "
     "tenths majority minority most all none few many".split()
@@ -265,14 +264,17 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
             found[(a, b)] = kind
 
     digit = _DIGIT_RX.search(text) is not None
-    words = set(_LETTER_WORD_RX.findall(text.lower()))
+    lowered = text.lower()
+    words = set(_LETTER_WORD_RX.findall(lowered))
 
     def may(rx: re.Pattern[str], ok: bool) -> list[re.Match[str]]:
         return list(rx.finditer(text)) if ok or not prefilter else []
 
     for m in may(_MONEY_RX, digit and (any(c in text for c in "£$€") or bool(words & _CURRENCY_WORDS))):
         add(m.start(), m.end(), MONEY)
-    for m in may(_PERCENT_RX, digit and ("%" in text or bool(words & _PERCENT_WORDS))):
+    # "per cent"/"percent" carry no closing word boundary in the pattern ("5 percentile" matches), so the
+    # test is on the letters, not the whole word
+    for m in may(_PERCENT_RX, digit and ("%" in text or "per" in lowered)):
         add(m.start(), m.end(), PERCENT)
         # the bare figure without its modifier ("77%")
         inner = re.search(r"\d", m.group(0))
