@@ -14,12 +14,14 @@ Pipeline for one question and a list of sentence candidates (``rank_answers``):
    adjacency with the aligned question words, which side of them it sits, capitalisation, commas,
    and lexical templates (first/last/previous/next word and word shape, crossed with the question
    type); and syntax from spaCy's small English pipeline (``rag.syntax``): whether the span is a
-   constituent, a noun chunk or a named entity (and which), whether it cuts one in two, its head's
-   dependency label and tag, and its distance in the dependency tree to the question's words. A second
-   conditional logistic model gives ``P(span | sentence)``.
-4. *Calibration*: a small logistic model maps (sentence logit, span log-probability, best cosine,
-   lexical alignment, type match) to the probability that the span is right (exact match), fitted on
-   out-of-fold predictions over SQuAD 2.0 dev-half questions (answerable and unanswerable).
+   constituent, a noun chunk or a name or figure (runs of proper-noun or number tags), whether it cuts
+   one in two, its head's dependency label and tag, and its distance in the dependency tree to the
+   question's words. Only sentences within ``SENTENCE_MARGIN`` of the best are span-scored and parsed.
+   A second conditional logistic model gives ``P(span | sentence)``.
+4. *Calibration*: a small logistic model maps the best answer's scores (``CAL_FEATURES``: sentence
+   logit, span log-probability, cosine, lexical alignment, type match, and exact and soft "missing
+   word" signals) to the probability that the span is right, fitted by ``scripts/train_reader.py`` and
+   refitted for retrieved passages by ``scripts/calibrate_reader.py``.
 
 All weights live in ``rag/weights/reader.json`` (plain JSON) and are reproduced by
 ``scripts/train_reader.py``. Without that file the reader still works with built-in fallback weights.

