@@ -78,14 +78,35 @@ _SKIP_HEAD = {
     "would", "should", "may", "might", "must", "the", "a", "an", "of", "kind", "type", "sort", "form", "in", "on",
     "at", "to", "for", "by", "with", "from", "it", "they", "he", "she", "this", "that", "these", "those", "there",
 }
-_RATING_HEADS = {"grade", "grades", "rating", "ratings", "judgement", "judgements", "judgment", "judgments", "rated", "graded", "judged", "verdict", "outcome"}
+_RATING_HEADS = {"grade", "grades", "rating", "ratings", "judgement", "judgements", "judgment", "judgments", "rated", "graded", "judged", "verdict", "outcome", "score", "scores"}
 _PERCENT_HEADS = {"share", "proportion", "percentage", "percent", "per", "fraction", "rate", "ratio"}
 _DATE_HEADS = {"date", "dates", "year", "years", "day", "days", "month", "months", "time", "century", "decade", "era", "season"}
 _PERSON_HEADS = {"person", "man", "woman", "inspector", "name", "people", "individual", "leader", "president", "king", "queen", "author", "chief", "director", "minister", "officer", "player", "scientist"}
 _ORG_HEADS = {"organisation", "organization", "company", "provider", "body", "agency", "team", "council", "trust", "authority", "firm", "group", "department", "service", "party", "university", "club", "network"}
 _LOC_HEADS = {"city", "country", "place", "location", "region", "state", "area", "town", "county", "continent", "river", "street", "borough", "site", "where"}
-_MONEY_HEADS = {"cost", "costs", "price", "budget", "money", "funding", "spend", "spending", "amount", "salary", "revenue", "fee", "fees", "income", "overspend", "grant", "grants", "investment"}
+_MONEY_HEADS = {"cost", "costs", "price", "budget", "money", "funding", "spend", "spending", "amount", "salary", "revenue", "fee", "fees", "income", "overspend", "grant", "grants", "investment", "sum", "sums", "allocation", "award"}
 _COUNT_HEADS = {"number", "amount", "total", "size", "population", "count", "headcount", "caseload"}
+
+# Words that end the noun phrase after "what is": "what is the annual budget | for ...", "... | did ...".
+_NP_END = frozenset(
+    "of for at in on by to from with among between during within across under over since after before than "
+    "did does do is was are were has had have will would can could should that which who when where".split()
+)
+_DETERMINERS = frozenset("the a an its their his her our this that these those".split())
+
+
+def _copula_np_head(after: list[str]) -> str:
+    """The last word of the noun phrase after "what is": "what was the london crc's annual budget" -> "budget"."""
+    words = after[1:] if after and after[0] in ("is", "was", "are", "were") else []
+    np_words: list[str] = []
+    for w in words:
+        if w in _NP_END:
+            break
+        if not np_words and w in _DETERMINERS:
+            continue
+        np_words.append(w)
+    return np_words[-1] if np_words else ""
+
 
 _Q_WORD = re.compile(r"[a-z0-9£$%]+(?:['’-][a-z0-9]+)*")
 
@@ -125,6 +146,9 @@ def question_type(question: str) -> QuestionType:
     if wh in ("what", "which") and not type_head:
         # "what was the population ...": the head noun after the copula still types the answer
         type_head = head if head in (_COUNT_HEADS | _MONEY_HEADS | _PERCENT_HEADS) else ""
+        np_head = _copula_np_head(after)
+        if np_head in (_COUNT_HEADS | _MONEY_HEADS | _PERCENT_HEADS | _RATING_HEADS):
+            type_head = np_head  # "what is the total cost" is money, "what was the positive rate" a share
 
     expected = PHRASE
     if re.search(r"\b(what|which)\s+(share|proportion|percentage|percent|per cent|fraction)\b", q) or re.search(
@@ -145,7 +169,7 @@ def question_type(question: str) -> QuestionType:
         expected = DATE
     elif wh == "who":
         expected = PERSON
-    elif (wh in ("what", "which") and (head in _RATING_HEADS or re.search(r"\b(grade|rating|judgement|judgment)\b", q))) or re.search(
+    elif (wh in ("what", "which") and (head in _RATING_HEADS or type_head in _RATING_HEADS or re.search(r"\b(grade|rating|judgement|judgment)\b", q))) or re.search(
         r"\bhow (?:was|were|is|are|did)\b.*\b(rated|graded|judged|assessed|scored)\b|\boverall effectiveness\b", q
     ):
         expected = RATING

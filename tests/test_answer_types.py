@@ -31,6 +31,15 @@ def spans(text: str, kind: str | None = None) -> list[str]:
         ("Why were caseloads high?", "reason"),
         ("How do managers oversee the work?", "manner"),
         ("What does the service offer to care leavers?", "phrase"),
+        # the head of the noun phrase after "what is" types the answer, not its first word
+        ("What was the London CRC's annual budget?", "money"),
+        ("What is the average salary of a probation officer?", "money"),
+        ("What was the total cost of the scheme?", "money"),
+        ("What was the random drug testing positive rate in October 2021?", "percent"),
+        ("What is the population of the prison?", "count"),
+        ("What is the name of the charity?", "phrase"),
+        ("What sum did the programme award the prison?", "money"),
+        ("What score did the prison receive for respect?", "rating"),
     ],
 )
 def test_question_types(question, expected):
