@@ -47,7 +47,9 @@ def named_documents(data: IndexData, question: str, share: float = RetrievalSett
     if n == 0:
         return []
     index, df = _name_index(data)
-    limit = max(1, int(share * n))
+    # In a small folder a report and its companion letter share their name word ("Eastmoor" in 2 of 5
+    # names), which still names them: at least 2 documents may share a naming word, never all of them.
+    limit = min(n - 1, max(2, int(share * n)))
     terms = [t for t in set(tokenize(question)) if 0 < df.get(t, 0) <= limit]
     if not terms:
         return []

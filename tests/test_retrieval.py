@@ -1,0 +1,45 @@
+"""Which documents a question names (rag/retrieval.named_documents), over small built folders."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from rag.assistant import Assistant
+from rag.build import build_index
+from rag.retrieval import named_documents
+
+DOCS = {
+    "hmp-eastmoor-report.txt": "Report on HMP Eastmoor\n\nThe prison held 812 men. Safety was not sufficiently good.",
+    "eastmoor-action-plan.txt": "Eastmoor action plan\n\nThe governor will recruit 36 officers by December.",
+    "northbridge-report.txt": "Northbridge children's services\n\nThe council cares for 612 children.",
+    "london-crc-report.txt": "London CRC inspection\n\nThe company supervises 28,819 people.",
+    "barnet-report.txt": "Barnet children's services\n\nThe council cares for 300 children.",
+}
+
+
+def _open(tmp_path: Path, fake_embedder, docs: dict[str, str]) -> Assistant:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name, text in docs.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    build_index(folder, tmp_path / "index", embedder=fake_embedder)
+    return Assistant.open(tmp_path / "index", embedder=fake_embedder)
+
+
+def _named(assistant: Assistant, question: str) -> set[str]:
+    data = assistant.data
+    return {data.documents[i].path for i in named_documents(data, question)}
+
+
+def test_a_report_and_its_companion_are_both_named_in_a_small_folder(tmp_path, fake_embedder):
+    # "eastmoor" is in 2 of 5 names: still a naming word (it was not, when at most 15% of 5 could share it)
+    assistant = _open(tmp_path, fake_embedder, DOCS)
+    assert _named(assistant, "What will the Eastmoor governor do?") == {"hmp-eastmoor-report.txt", "eastmoor-action-plan.txt"}
+    assert _named(assistant, "How many men did HMP Eastmoor hold?") == {"hmp-eastmoor-report.txt"}  # "HMP" decides
+    assert _named(assistant, "How many children does Northbridge care for?") == {"northbridge-report.txt"}
+
+
+def test_a_word_in_every_name_names_nothing(tmp_path, fake_embedder):
+    docs = {"a-report.txt": "Report on Acton\n\nText one.", "b-report.txt": "Report on Bow\n\nText two."}
+    assistant = _open(tmp_path, fake_embedder, docs)
+    assert _named(assistant, "What does the report say?") == set()
+    assert _named(assistant, "What does the report on Bow say?") == {"b-report.txt"}
