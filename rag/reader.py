@@ -214,6 +214,7 @@ class _Question:
     head: str
     tag: str  # expected type for feature crossing
     discounted: frozenset[str] = frozenset()  # stems that also name the candidate's document
+    corpus: "CorpusIdf | None" = None  # the corpus IDF the weights came from
 
 
 # Question words that also name the document (its title or file name: "Ealing", "HMP Eastmoor") say
@@ -234,7 +235,7 @@ def _for_title(question: str, title: str, corpus: CorpusIdf | None = None) -> _Q
     if not hit or hit == set(q.weights):
         return q
     weights = {k: (w * TITLE_WORD_FACTOR if k in hit else w) for k, w in q.weights.items()}
-    return _Question(q.text, q.qt, weights, sum(weights.values()) or 1.0, q.bigrams, q.head, q.tag, frozenset(hit))
+    return _Question(q.text, q.qt, weights, sum(weights.values()) or 1.0, q.bigrams, q.head, q.tag, frozenset(hit), corpus)
 
 
 @lru_cache(maxsize=4096)
@@ -261,6 +262,7 @@ def _analyse_question(question: str, corpus: CorpusIdf | None = None) -> _Questi
         bigrams=bigrams,
         head=stem(qt.head) if qt.head else "",
         tag=qt.expected,
+        corpus=corpus,
     )
 
 
@@ -532,6 +534,12 @@ def _span_features(q: _Question, s: _Sentence, al: np.ndarray, title: str = "", 
     I = np.array([k[0] for k in keys])
     J = np.array([k[1] for k in keys])
     kinds = [pairs[k] or "other" for k in keys]
+    if syn is not None and len(syn.tag) == n:
+        # A capitalised word is a name only if the tagger says so: "Outcomes at HMP Eastmoor ...",
+        # "Senior leaders ..." open sentences, they name no one a "who" question could want.
+        for idx, (i, j) in enumerate(keys):
+            if kinds[idx] in ("proper", "person") and not any(syn.tag[t] in ("NNP", "NNPS") for t in range(i, j + 1)):
+                kinds[idx] = "other"
     L = J - I + 1
     aligned = al > 0
     c_al = np.concatenate([[0], np.cumsum(aligned)])
@@ -725,6 +733,9 @@ NAMED_DOCUMENT_PRIOR = 2.5
 # not the current one a question asks for, unless it asks about the past. Reports say this often, SQuAD
 # rarely, so this is a fixed prior.
 PREVIOUS_VALUE_PENALTY = 2.0
+# ... and the value it changed to, when the thing that changed is what the question names (a sentence
+# often reports several changes in a row).
+CHANGED_TO_PRIOR = 1.0
 _CHANGE_WORDS = frozenset(
     "down up fell fall falls falling rose rise rises rising risen fallen dropped drop increased increase decreased "
     "decrease improved declined reduced changed moved went gone grew grown slipped climbed".split()
@@ -744,11 +755,61 @@ def _previous_value(q: _Question, s: _Sentence, sp: "_Spans") -> np.ndarray:
     return out
 
 
+def _changed_to(s: _Sentence, sp: "_Spans", al: np.ndarray) -> np.ndarray:
+    """1 for spans that name the value a thing the question asks about changed to: in "safety fell from
+    good to poor, and purposeful activity fell from poor to inadequate", "inadequate" for a question
+    about purposeful activity (a question word just before the change word), not "poor"."""
+    low = [t.lower() for t in s.toks]
+    out = np.zeros(len(sp.I))
+    for k, i in enumerate(sp.I):
+        if i < 3 or low[i - 1] != "to":
+            continue
+        for f in range(i - 2, max(0, i - 14), -1):
+            if low[f] == "from":
+                c = f - 1
+                if c >= 1 and low[c] in _CHANGE_WORDS and any(al[t] > 0 for t in range(max(0, c - 5), c)):
+                    out[k] = 1.0
+                break
+    return out
+
+
 def _is_heading(s: _Sentence) -> bool:
     words = [t for t in s.toks if _WORD_RX.search(t)]
     if len(words) > 4 or any(t[:1].isdigit() for t in words) or ":" in s.toks:
         return False
     return not any(kind == RATING for _, j, kind in s.typed if j == len(s.toks) - 1)
+
+
+# Verbs, adverbs and prepositions of a question are paraphrased more often than its nouns ("stay" /
+# "accommodation", "kept in contact" / "in touch", "talk to" / "spoke to"), so a missing one is weaker
+# evidence that the text does not answer: their weight counts this much in the missing-word features.
+MISS_POS_FACTOR = 0.5
+_PARAPHRASED_TAGS = ("VB", "RB", "IN", "MD", "RP", "WRB")
+
+
+@lru_cache(maxsize=4096)
+def _miss_weights(question: str, corpus: CorpusIdf | None = None) -> dict[str, float]:
+    """Question word keys -> weight in the missing-word features (IDF, less for verbs and adverbs)."""
+    q = _analyse_question(question, corpus)
+    if MISS_POS_FACTOR == 1.0 or not USE_SYNTAX:
+        return q.weights
+    s = _analyse_sentence(question)
+    syn = parse_many([question], [(s.starts, s.ends)])[0]
+    if syn is None:
+        return q.weights
+    out = dict(q.weights)
+    strong: set[str] = set()
+    for tok, tag in zip(s.toks, syn.tag):
+        keys = [k for k in _keys(tok) if k in out]
+        if tag.startswith(_PARAPHRASED_TAGS):
+            for k in keys:
+                if k not in strong:
+                    out[k] = q.weights[k] * MISS_POS_FACTOR
+        else:
+            strong.update(keys)
+            for k in keys:
+                out[k] = q.weights[k]
+    return out
 
 
 def _found_keys(texts: Sequence[_Sentence]) -> set[str]:
@@ -768,7 +829,7 @@ def _missing(q: _Question, s: _Sentence | None, pool: Sequence[_Sentence] = ()) 
     """
     found = _found_keys([s] if s is not None else pool)
     worst = 0.0
-    for k, w in q.weights.items():
+    for k, w in _miss_weights(q.text, q.corpus).items():
         if k not in found and k not in q.discounted:
             worst = max(worst, w)
     return worst / 10.0
@@ -788,6 +849,7 @@ def _soft_missing(q: _Question, texts: Sequence[_Sentence]) -> float:
     the answer itself stands for it ("39%" answers "what proportion").
     """
     found = _found_keys(texts)
+    weights = _miss_weights(q.text, q.corpus)
     wanted: dict[str, float] = {}
     for tok in _TOKEN_RX.findall(q.text):
         low = tok.lower()
@@ -796,7 +858,7 @@ def _soft_missing(q: _Question, texts: Sequence[_Sentence]) -> float:
         keys = _keys(tok)
         if any(k in found or k in q.discounted for k in keys):
             continue
-        w = max((q.weights.get(k, 0.0) for k in keys), default=0.0)
+        w = max((weights.get(k, 0.0) for k in keys), default=0.0)
         if w > 0:
             wanted[low] = max(wanted.get(low, 0.0), w)
     if not wanted:
@@ -912,7 +974,7 @@ def _rank(
             continue
         type_ok = sp.dense[:, SPAN_DENSE.index("type_ok")]
         z = model.span_scores(sp) + model.date_prior * _date_part_bonus(q, s, sp)
-        z = z - PREVIOUS_VALUE_PENALTY * _previous_value(q, s, sp)
+        z = z - PREVIOUS_VALUE_PENALTY * _previous_value(q, s, sp) + CHANGED_TO_PRIOR * _changed_to(s, sp, aligned[k])
         if q.tag in TYPED_PRIOR_TAGS:
             # Inspection questions that ask for a figure, date or name nearly always want a span of that
             # type; SQuAD's learned weight for this is mild, so a fixed prior strengthens it.

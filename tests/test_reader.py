@@ -183,8 +183,29 @@ CHANGE = "Agency workers make up 28% of the social work workforce, down from 41%
             "sufficiently good to poor, the lowest score we can give.",
             "poor",
         ),
+        # of several changes in a row, the one whose subject the question names
+        ("What was the rating for leadership?", "Care fell from good to requires improvement, while leadership rose from inadequate to good.", "good"),
+        ("What was the rating for care?", "Care fell from good to requires improvement, while leadership rose from inadequate to good.", "requires improvement"),
     ],
 )
 def test_the_value_a_figure_changed_from_is_not_the_current_one(question, passage, expected):
     answer = read(question, [passage], embedder=HashingEmbedder(32), threshold=0.0)
     assert answer.answer == expected
+
+
+def test_a_missing_verb_or_adverb_counts_less_than_a_missing_noun():
+    from rag import reader as R
+    from rag.syntax import available
+
+    if not available():
+        pytest.skip("spaCy's English pipeline is not installed")
+    question = "What share of men released had nowhere sustainable to stay on their first night?"
+    full = R._analyse_question(question).weights
+    miss = R._miss_weights(question)
+    assert miss[R.stem("stay")] == pytest.approx(full[R.stem("stay")] * R.MISS_POS_FACTOR)
+    assert miss[R.stem("nowhere")] == pytest.approx(full[R.stem("nowhere")] * R.MISS_POS_FACTOR)
+    assert miss[R.stem("night")] == full[R.stem("night")]
+    # so a sentence that says it in other words is missing less
+    sentence = R._analyse_sentence("Of these, 17% did not have sustainable accommodation on their first night out.")
+    q = R._analyse_question(question)
+    assert R._missing(q, sentence) < max(full[R.stem("nowhere")], full[R.stem("stay")]) / 10

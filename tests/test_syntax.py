@@ -77,3 +77,19 @@ def test_syntax_features_fill_their_columns():
     without = R._span_features(q, s, R._aligned(q, s), "", None)
     assert not without.dense[:, base:].any()
 
+
+
+def test_a_capitalised_word_the_tagger_does_not_call_a_name_is_no_name():
+    q = R._analyse_question("Who is the leader of the council?")
+    for text, word, named in (
+        ("Senior leaders have secured extra investment.", "Senior", False),
+        ("Outcomes at HMP Eastmoor had declined.", "Outcomes", False),
+        ("Justin Russell leads the council.", "Justin Russell", True),
+    ):
+        s, syn = _parse(text)
+        sp = R._span_features(q, s, R._aligned(q, s), "", syn)
+        kinds = {" ".join(s.toks[i : j + 1]): k for i, j, k in zip(sp.I, sp.J, sp.kinds)}
+        assert (kinds[word] in ("person", "proper")) is named, (text, kinds[word])
+        # without the parse the pattern's guess stands
+        bare = R._span_features(q, s, R._aligned(q, s), "", None)
+        assert {" ".join(s.toks[i : j + 1]): k for i, j, k in zip(bare.I, bare.J, bare.kinds)}[word] in ("person", "proper")
