@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from pathlib import Path
@@ -35,6 +36,30 @@ def check_question(question: str) -> str:
     if len(q) > MAX_QUESTION_CHARS:
         raise QuestionError(f"The question is {len(q)} characters long; keep it under {MAX_QUESTION_CHARS}.")
     return q
+
+
+_YEAR_RX = re.compile(r"\b(?:19|20)\d\d\b")
+_cover_years: dict[int, tuple[IndexData, dict[int, str]]] = {}
+
+
+def cover_year(data: IndexData, doc: int) -> str:
+    """The year a document's first page names most often (the later one on a tie), or "".
+
+    A report's cover gives its own dates ("Inspection dates 4 to 15 March 2024", "Publication 9 July
+    2024") and perhaps an earlier one ("Previous full inspection October 2021"): the most named is the
+    report's own year, which a question about "the 2024 inspection" means.
+    """
+    cached = _cover_years.get(id(data))
+    if cached is None or cached[0] is not data:
+        cached = (data, {})
+        _cover_years.clear()  # one live index per process is the norm
+        _cover_years[id(data)] = cached
+    years = cached[1]
+    if doc not in years:
+        pages = data.page_texts[doc]
+        found = _YEAR_RX.findall(pages[0]) if pages else []
+        years[doc] = max(set(found), key=lambda y: (found.count(y), y)) if found else ""
+    return years[doc]
 
 
 class Assistant:
@@ -207,6 +232,7 @@ class Assistant:
         for rank, (c, score) in enumerate(hits[:READER_PASSAGES]):
             record = data.documents[data.chunk_doc[c]]
             title = document_name(record.title, record.path)
+            year = cover_year(data, int(data.chunk_doc[c]))
             first, stop = int(data.chunk_s0[c]), int(data.chunk_s1[c])
             for s in range(first, stop):
                 if s in seen:
@@ -214,7 +240,7 @@ class Assistant:
                 seen.add(s)
                 text = data.sentence_text(s)
                 vector = np.asarray(data.sent_vectors[s])
-                common = dict(passage=rank, retrieval_score=float(score), title=title, named=int(data.chunk_doc[c]) in named)
+                common = dict(passage=rank, retrieval_score=float(score), title=title, named=int(data.chunk_doc[c]) in named, doc_year=year)
                 where.append((s, s))
                 candidates.append(SentenceCandidate(text=text, vector=vector, **common))
                 if s + 1 < stop and _is_label(text) and _is_value(data, s, s + 1):

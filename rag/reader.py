@@ -80,6 +80,7 @@ class SentenceCandidate:
     retrieval_score: float = 0.0  # fused retrieval score of its passage, higher is better (0 in rag.read)
     title: str = ""  # the document title (helps questions naming a place/report)
     named: bool = False  # its document is one the question names ("... in Ealing")
+    doc_year: str = ""  # the year its document's cover names most (rag.assistant.cover_year), "" if unknown
 
 
 @dataclass(frozen=True)
@@ -686,8 +687,9 @@ class _Model:
             z = z + w[idx]
         return z
 
-    def calibrate(self, x: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(x @ self.cal_w + self.cal_b)))
+    def calibrate(self, x: np.ndarray, offset: float = 0.0) -> np.ndarray:
+        """Probability that the answer is right; `offset` is added to the logit (a fixed prior)."""
+        return 1.0 / (1.0 + np.exp(-(x @ self.cal_w + self.cal_b + offset)))
 
 
 CAL_FEATURES = ("sent_z", "sent_gap", "span_logp", "span_z", "cos", "lex", "type_ok", "miss", "ctx_miss", "soft_miss", "ctx_soft_miss")
@@ -872,6 +874,31 @@ def _soft_missing(q: _Question, texts: Sequence[_Sentence]) -> float:
     return max((wanted[w] for w, sim in zip(q_words, near) if sim < SOFT_MATCH), default=0.0) / 10.0
 
 
+# A question that names a year ("the positive rate in October 2021") is not answered by text that never
+# mentions it ("31% in the six months before the inspection"): a fixed prior on the confidence's logit.
+# SQuAD's questions rarely meet this case in the calibration data, so it is not a learned weight.
+YEAR_MISS_PENALTY = 2.0
+_YEAR_RX = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def _year_missing(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.ndarray:
+    """Per candidate, 1 when the question names a year that neither the sentence, its document title,
+    the rest of its retrieved passage (a table's column header, "March 2024", lies in the same passage as
+    its rows) nor its document's own year ("the 2024 inspection": `doc_year`) mentions. Questions asking
+    for a date are left alone."""
+    out = np.zeros(len(candidates))
+    years = set(_YEAR_RX.findall(q.text))
+    if not years or q.tag == DATE:
+        return out
+    passage_years: dict[int, set[str]] = {}
+    for c in candidates:
+        passage_years.setdefault(c.passage, set()).update(_YEAR_RX.findall(c.text))
+    for k, c in enumerate(candidates):
+        if not years & (passage_years[c.passage] | set(_YEAR_RX.findall(c.title)) | {c.doc_year}):
+            out[k] = 1.0
+    return out
+
+
 def _log_softmax(z: np.ndarray) -> np.ndarray:
     m = z.max()
     return z - m - math.log(float(np.exp(z - m).sum()))
@@ -965,6 +992,7 @@ def _rank(
     top = [k for k in np.argsort(-sz, kind="stable")[:TOP_SENTENCES] if sz[k] >= sz_max - SENTENCE_MARGIN]
     ctx_miss = _missing(q, None, sents)
     ctx_soft_miss = _soft_missing(q, sents)
+    year_miss = _year_missing(q, candidates)
     results: list[tuple[float, float, int, int, int, str, np.ndarray]] = []
     syntax = parse_many([sents[k].text for k in top], [(sents[k].starts, sents[k].ends) for k in top]) if USE_SYNTAX else [None] * len(top)
     for k, syn in zip(top, syntax):
@@ -993,7 +1021,7 @@ def _rank(
         miss, soft_miss = _missing(questions[k], sents[k]), _soft_missing(questions[k], [sents[k]])
         for b in best:
             x = np.array([sz[k], sz[k] - sz_max, lp[b], z[b], cos[k], SF[k, 3], type_ok[b], miss, ctx_miss, soft_miss, ctx_soft_miss])
-            p = float(model.calibrate(x))
+            p = float(model.calibrate(x, -YEAR_MISS_PENALTY * year_miss[k]))
             i, j = int(sp.I[b]), int(sp.J[b])
             # spans of different sentences compete on sentence log-probability + raw span score
             results.append((float(slogp[k] + z[b]), p, int(k), int(s.starts[i]), int(s.ends[j]), sp.kinds[b], x))

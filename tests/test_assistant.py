@@ -140,3 +140,19 @@ def test_a_build_that_finishes_while_the_assistant_opens_is_not_missed(tiny_corp
     assert "kitchen.txt" not in {d.path for d in assistant.documents}
     assert assistant.refresh()
     assert "kitchen.txt" in {d.path for d in assistant.documents}
+
+
+def test_a_document_s_own_year_is_the_one_its_cover_names_most(tmp_path, fake_embedder):
+    from rag.assistant import cover_year
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "report.txt").write_text(
+        "Inspection dates: 4 to 15 March 2024. Published 9 July 2024. Previous inspection: October 2021.\n\nThe prison held 812 men.",
+        encoding="utf-8",
+    )
+    (folder / "undated.txt").write_text("A note with no dates at all.", encoding="utf-8")
+    build_index(folder, tmp_path / "index", embedder=fake_embedder)
+    data = Assistant.open(tmp_path / "index", embedder=fake_embedder).data
+    years = {d.path: cover_year(data, i) for i, d in enumerate(data.documents)}
+    assert years == {"report.txt": "2024", "undated.txt": ""}

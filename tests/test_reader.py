@@ -209,3 +209,23 @@ def test_a_missing_verb_or_adverb_counts_less_than_a_missing_noun():
     sentence = R._analyse_sentence("Of these, 17% did not have sustainable accommodation on their first night out.")
     q = R._analyse_question(question)
     assert R._missing(q, sentence) < max(full[R.stem("nowhere")], full[R.stem("stay")]) / 10
+
+
+def test_a_question_about_another_year_is_not_answered_by_text_that_never_names_it():
+    from rag import reader as R
+
+    passage = "The random drug testing positive rate was 31% in the six months before the inspection."
+    question = "What was the random drug testing positive rate in October 2021?"
+    emb = HashingEmbedder(32)
+    vec = emb.embed([passage])[0]
+    plain = [SentenceCandidate(passage, 0, vec)]
+    ranked_plain = rank_answers(question, plain, embedder=emb)
+    # the same sentence from a report whose own year is 2021 (its cover names it most), or with the year
+    # elsewhere in its passage, is not penalised
+    own_year = rank_answers(question, [SentenceCandidate(passage, 0, vec, doc_year="2021")], embedder=emb)
+    in_passage = rank_answers(question, [SentenceCandidate(passage, 0, vec), SentenceCandidate("Figures for 2021.", 0, vec)], embedder=emb)
+    assert R._year_missing(R._analyse_question(question), plain).tolist() == [1.0]
+    assert ranked_plain[0].score < own_year[0].score
+    assert in_passage[0].score > ranked_plain[0].score
+    # a question asking for the date itself is left alone
+    assert not R._year_missing(R._analyse_question("When in 2021 was the prison inspected?"), plain).any()
