@@ -672,8 +672,8 @@ class _Model:
             self.span_dense = np.array([d.get(f, 0.0) for f in SPAN_DENSE], dtype=float)
         self.span_cat: dict[str, float] = span.get("cat", {})
         cal = data.get("calibration", {})
-        cal_w = list(cal.get("w", [0.3, 1.0, 1.0]))
-        self.cal_w = np.array(cal_w + [0.0] * (len(CAL_FEATURES) - len(cal_w)))  # older files: fewer features
+        cal_w = list(cal.get("w", [0.3, 1.0, 1.0]))[: len(CAL_FEATURES) - 1]
+        self.cal_w = np.array(cal_w + [0.0] * (len(CAL_FEATURES) - 1 - len(cal_w)) + [1.0])  # older files: fewer features
         self.cal_b = float(cal.get("b", -1.0))
         self.threshold = float(data.get("threshold", FALLBACK_THRESHOLD))
         self.date_prior = float(data.get("date_part_prior", 4.0))
@@ -687,12 +687,13 @@ class _Model:
             z = z + w[idx]
         return z
 
-    def calibrate(self, x: np.ndarray, offset: float = 0.0) -> np.ndarray:
-        """Probability that the answer is right; `offset` is added to the logit (a fixed prior)."""
-        return 1.0 / (1.0 + np.exp(-(x @ self.cal_w + self.cal_b + offset)))
+    def calibrate(self, x: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(x @ self.cal_w + self.cal_b)))
 
 
-CAL_FEATURES = ("sent_z", "sent_gap", "span_logp", "span_z", "cos", "lex", "type_ok", "miss", "ctx_miss", "soft_miss", "ctx_soft_miss")
+# The last, "prior", is a fixed offset on the logit (the year and earlier-time checks below), weight 1,
+# never fitted: the cases it covers are too rare in the calibration data to learn from.
+CAL_FEATURES = ("sent_z", "sent_gap", "span_logp", "span_z", "cos", "lex", "type_ok", "miss", "ctx_miss", "soft_miss", "ctx_soft_miss", "prior")
 _model: _Model | None = None
 _model_lock = threading.Lock()
 
@@ -899,6 +900,20 @@ def _year_missing(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.n
     return out
 
 
+# Likewise a question about an earlier time ("its previous inspection", "governor before Daniel
+# Whitcombe") is not answered by a sentence with no word of earlier time in it.
+PAST_MISS_PENALTY = 2.0
+_PAST_QUESTION_WORDS = frozenset("previous previously prior former formerly before earlier".split())
+_PAST_TEXT_WORDS = _PAST_WORDS | frozenset("since ago until then originally".split())
+
+
+def _past_missing(q: _Question, s: _Sentence) -> float:
+    """1 when the question asks about an earlier time and the sentence has no word of earlier time."""
+    if not _PAST_QUESTION_WORDS.intersection(w.lower() for w in _TOKEN_RX.findall(q.text)):
+        return 0.0
+    return 0.0 if _PAST_TEXT_WORDS.intersection(t.lower() for t in s.toks) else 1.0
+
+
 def _log_softmax(z: np.ndarray) -> np.ndarray:
     m = z.max()
     return z - m - math.log(float(np.exp(z - m).sum()))
@@ -1019,9 +1034,10 @@ def _rank(
         lp = _log_softmax(z)
         best = np.argsort(-z, kind="stable")[: max(top_n, 1) * 2]
         miss, soft_miss = _missing(questions[k], sents[k]), _soft_missing(questions[k], [sents[k]])
+        prior = -YEAR_MISS_PENALTY * year_miss[k] - PAST_MISS_PENALTY * _past_missing(q, s)
         for b in best:
-            x = np.array([sz[k], sz[k] - sz_max, lp[b], z[b], cos[k], SF[k, 3], type_ok[b], miss, ctx_miss, soft_miss, ctx_soft_miss])
-            p = float(model.calibrate(x, -YEAR_MISS_PENALTY * year_miss[k]))
+            x = np.array([sz[k], sz[k] - sz_max, lp[b], z[b], cos[k], SF[k, 3], type_ok[b], miss, ctx_miss, soft_miss, ctx_soft_miss, prior])
+            p = float(model.calibrate(x))
             i, j = int(sp.I[b]), int(sp.J[b])
             # spans of different sentences compete on sentence log-probability + raw span score
             results.append((float(slogp[k] + z[b]), p, int(k), int(s.starts[i]), int(s.ends[j]), sp.kinds[b], x))

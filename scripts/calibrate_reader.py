@@ -15,11 +15,17 @@ Label: the answer is an exact match (SQuAD normalisation); unanswerable question
 corpus questions count right as `rag eval` does (span F1 >= 0.5), since their accuracy is the figure
 the threshold is chosen for.
 Threshold: maximises the answer/abstain accuracy (answered and right, or abstained when unanswerable)
-in the product's own setting, taking the worse of the Ofsted rows and the team's development questions
-about corpus/ (tests/data/corpus_qa_dev.jsonl over an index of corpus/, --corpus-index; the test
-questions, tests/data/corpus_qa.jsonl, are only reported; neither file takes part in
-the fit). SQuAD 2.0's adversarial unanswerable questions inform the fit but would push the threshold far
-above what report questions need. Every source's accuracy is printed.
+on the team's development questions about corpus/ (tests/data/corpus_qa_dev.jsonl over an index of
+corpus/, --corpus-index: hand-written paraphrases, a third unanswerable, the kind of question users
+ask), among thresholds that still answer at least OFSTED_KEEP of the answerable Ofsted questions
+right (the real reports' figures must not be given up); ties go to the better Ofsted answer/abstain
+accuracy. The Ofsted rows' unanswerable variants are synthetic (a report removed, or its answer
+sentences), and taking the worse of Ofsted and corpus accuracy, as this script did before, let them
+push the threshold to where it gave up right answers on both (0.24: corpus dev 0.733, Ofsted
+answerable 0.963; now 0.19: 0.778 and 0.970). The test questions, tests/data/corpus_qa.jsonl, are only
+reported; neither file takes part in the fit. SQuAD 2.0's adversarial unanswerable questions inform
+the fit but would push the threshold far above what report questions need. Every source's accuracy is
+printed.
 
     python scripts/calibrate_reader.py --index /path/to/reports-index
 """
@@ -48,6 +54,8 @@ CACHE = Path("/tmp/reader_calibration_cache")
 SEED = 13
 L2 = 1e-2
 SQUAD_CANDIDATES = 50
+# share of the answerable Ofsted questions answered right with no threshold that a threshold must keep
+OFSTED_KEEP = 0.99
 
 
 def embed_cached(texts: list[str], tag: str) -> dict[str, np.ndarray]:
@@ -153,15 +161,18 @@ def ofsted_rows(index: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def fit(X: np.ndarray, y: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, float]:
+    """Logistic weights for R.CAL_FEATURES; the last column ("prior") is a fixed offset of weight 1."""
+    X, offset = X[:, :-1], X[:, -1]
+
     def loss(wb):
-        z = X @ wb[:-1] + wb[-1]
+        z = X @ wb[:-1] + wb[-1] + offset
         p = 1 / (1 + np.exp(-z))
         eps = 1e-9
         nll = -np.sum(weights * (y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps))) / weights.sum()
         return nll + L2 * np.sum(wb[:-1] ** 2)
 
     res = minimize(loss, np.zeros(X.shape[1] + 1), method="L-BFGS-B")
-    return res.x[:-1], float(res.x[-1])
+    return np.append(res.x[:-1], 1.0), float(res.x[-1])
 
 
 def main() -> None:
@@ -204,9 +215,13 @@ def main() -> None:
     def test_accuracy(thr: float) -> float:
         return float(np.mean(np.where(prob_t >= thr, yt > 0, ~ans_t)))
 
-    # the worse of the two product-setting sources, so neither kind of question is sacrificed to the other
-    scores = [(min(decision_accuracy(t, source == 1), corpus_accuracy(t)), t) for t in grid]
-    best_acc, thr = max(scores, key=lambda st: (st[0], -st[1]))
+    ofsted_ans = (source == 1) & answerable
+
+    def ofsted_kept(thr: float) -> float:
+        return float(np.mean((prob[ofsted_ans] >= thr) & (y[ofsted_ans] > 0)))
+
+    allowed = [t for t in grid if ofsted_kept(t) >= OFSTED_KEEP * ofsted_kept(0.0)] or [grid[0]]
+    thr = max(allowed, key=lambda t: (corpus_accuracy(t), decision_accuracy(t, source == 1), -t))
     print(f"rows: SQuAD v2 {len(ys)} ({ans_s.sum()} answerable, EM if always answering {ys.mean():.3f}); "
           f"Ofsted {len(yo)} ({ans_o.sum()} answerable, EM {yo[ans_o].mean():.3f})")
     print(f"threshold {thr:.2f}: decision accuracy SQuAD v2 {decision_accuracy(thr, source == 0):.3f}, "

@@ -309,8 +309,11 @@ def report(examples, preds, label):
 
 
 def fit_calibrator(X, y, l2=1e-3):
+    """Logistic weights for R.CAL_FEATURES; the last column ("prior") is a fixed offset of weight 1."""
+    X, offset = X[:, :-1], X[:, -1]
+
     def f(w):
-        z = X @ w[:-1] + w[-1]
+        z = X @ w[:-1] + w[-1] + offset
         p = 1 / (1 + np.exp(-z))
         eps = 1e-12
         loss = -np.mean(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps)) + l2 * float(w[:-1] @ w[:-1])
@@ -318,7 +321,7 @@ def fit_calibrator(X, y, l2=1e-3):
         return loss, g
 
     res = optimize.minimize(f, np.zeros(X.shape[1] + 1), jac=True, method="L-BFGS-B")
-    return res.x[:-1], float(res.x[-1])
+    return np.append(res.x[:-1], 1.0), float(res.x[-1])
 
 
 def build_idf(texts: list[str]) -> dict:

@@ -229,3 +229,20 @@ def test_a_question_about_another_year_is_not_answered_by_text_that_never_names_
     assert in_passage[0].score > ranked_plain[0].score
     # a question asking for the date itself is left alone
     assert not R._year_missing(R._analyse_question("When in 2021 was the prison inspected?"), plain).any()
+
+
+def test_a_question_about_an_earlier_time_needs_a_sentence_about_one():
+    from rag import reader as R
+
+    q = R._analyse_question("What rating did the service receive at its previous inspection?")
+    assert R._past_missing(q, R._analyse_sentence("The overall rating is requires improvement.")) == 1.0
+    assert R._past_missing(q, R._analyse_sentence("At the previous inspection it was rated good.")) == 0.0
+    assert R._past_missing(q, R._analyse_sentence("It has improved since 2019, when it was inadequate.")) == 0.0
+    now = R._analyse_question("What rating did the service receive?")
+    assert R._past_missing(now, R._analyse_sentence("The overall rating is requires improvement.")) == 0.0
+    # the check is a fixed prior on the confidence: same features, lower probability
+    m = R._get_model()
+    x = np.zeros(len(R.CAL_FEATURES))
+    x_prior = x.copy()
+    x_prior[-1] = -R.PAST_MISS_PENALTY
+    assert m.calibrate(x_prior) < m.calibrate(x)
