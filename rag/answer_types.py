@@ -128,6 +128,9 @@ def question_type(question: str) -> QuestionType:
             head = w
             break
     nxt = after[0] if after else ""
+    if wh == "how" and nxt in ("many", "much"):
+        # "how many men": the thing counted is the head, not "many" (the answer reads "146 men")
+        head = next((w for w in after[1:] if w not in _SKIP_HEAD), head)
     if wh in ("what", "which") and nxt and (nxt in _SKIP_HEAD and nxt not in ("kind", "type", "sort", "form")):
         type_head = ""  # "what does the service offer": no head noun to type the answer by
     elif nxt in ("kind", "type", "sort", "form") and len(after) > 2 and after[1] == "of":
