@@ -107,3 +107,9 @@ def test_a_year_inside_a_date_is_not_a_count():
     assert ("2024", "count") not in kinds
     alone = "In 2024, 812 men were held."
     assert ("812", "count") in {(alone[a:b], k) for a, b, k in typed_spans(alone)}
+
+
+def test_the_head_of_how_many_is_the_thing_counted():
+    assert question_type("How many men were waiting for education?").head == "men"
+    assert question_type("How much funding did the council secure?").head == "funding"
+    assert question_type("How many?").head == "many"
