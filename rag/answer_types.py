@@ -160,6 +160,8 @@ def question_type(question: str) -> QuestionType:
         expected = PERCENT
     elif re.search(r"\b(?:over|for|during|in) (?:what|which) (?:period|length of time|timescale|timeframe)\b", q):
         expected = DURATION
+    elif wh == "how" and nxt == "many" and re.search(r"\bhow many (?:years|months|weeks|days|nights|hours|minutes|decades)\b", q):
+        expected = DURATION  # "for how many weeks of the year": "52-week", "12 weeks"
     elif wh == "how" and nxt in ("many",):
         expected = COUNT
     elif wh == "how" and nxt == "much":
@@ -233,7 +235,7 @@ _DATE_RX = _rx(
     rf"\b(?:(?:early|mid|late|in|since|by|before|after)(?:-| ))?(?:{_DAY} {_MONTH}(?:,? {_YEAR})?|{_MONTH} {_DAY}(?:st|nd|rd|th)?(?:,? {_YEAR})?|{_MONTH} {_YEAR}|{_YEAR}s?|the {_YEAR}s|{_NUM}(?:st|nd|rd|th) century)\b"
 )
 _DURATION_RX = _rx(
-    rf"(?:(?:the|a) )?(?:(?:past|last|next|first|previous|following) )?(?:{_MOD} )?(?:{_NUM}|{_NUM_WORD}|a|an|several|few) (?:(?:and a half|full|calendar) )?(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries)\b"
+    rf"(?:(?:the|a) )?(?:(?:past|last|next|first|previous|following) )?(?:{_MOD} )?(?:{_NUM}|{_NUM_WORD}|a|an|several|few)(?:-| )(?:(?:and a half|full|calendar) )?(?:years?|months?|weeks?|days?|nights?|hours?|minutes?|decades?|centuries)\b"
 )
 _COUNT_RX = _rx(rf"(?:{_MOD} )?(?:{_NUM}(?: (?:million|billion|thousand|hundred))?|\b{_NUM_WORD}(?:(?:-| ){_NUM_WORD})*\b)")
 _RATING_RX = re.compile(
@@ -264,7 +266,7 @@ _SHARE_WORDS = frozenset(
     "tenths majority minority most all none few many".split()
 )
 _DURATION_WORDS = frozenset(
-    "year years month months week weeks day days hour hours minute minutes decade decades centuries".split()
+    "year years month months week weeks day days night nights hour hours minute minutes decade decades centuries".split()
 )
 _COUNT_WORDS = frozenset(_NUMBER_WORDS)
 

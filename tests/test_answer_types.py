@@ -23,6 +23,7 @@ def spans(text: str, kind: str | None = None) -> list[str]:
         ("What were the inspection dates for Barnet?", "date"),
         ("Which year was the service rated?", "date"),
         ("How long had the post been vacant?", "duration"),
+        ("For how many weeks of the year is the flat available?", "duration"),
         ("Who was the lead inspector?", "person"),
         ("Which organisation runs the probation service?", "org"),
         ("What grade was given for the experiences and progress of children in care?", "rating"),
@@ -113,3 +114,8 @@ def test_the_head_of_how_many_is_the_thing_counted():
     assert question_type("How many men were waiting for education?").head == "men"
     assert question_type("How much funding did the council secure?").head == "funding"
     assert question_type("How many?").head == "many"
+
+
+def test_a_number_hyphenated_to_its_unit_is_a_duration():
+    assert "52-week" in spans("a 52-week accommodation offer", "duration")
+    assert "four-night" in spans("a four-night residential trip", "duration")
