@@ -36,3 +36,19 @@ def test_development_questions_are_not_the_test_questions():
     dev = load_eval_file(TEST_DATA / FILES[1])
     assert not test & {_squash(i.question).lower() for i in dev}
     assert len({i.id for i in dev}) == len(dev)
+
+
+@pytest.mark.shared
+def test_every_answer_about_the_real_reports_is_on_its_page():
+    from .conftest import shared_data
+
+    items = load_eval_file(TEST_DATA / "reports_qa_dev.jsonl")
+    assert len(items) >= 40 and sum(not i.answerable for i in items) >= 10
+    folders = [shared_data("ofsted-ilacs-london", "pdfs"), shared_data("ofsted-cqc-area-send-london", "pdfs")]
+    for item in items:
+        if not item.answerable:
+            continue
+        path = next(f / item.document for f in folders if (f / item.document).exists())
+        doc = load_document(path, path.parent)
+        text = _squash(" ".join(doc.pages[p - 1] for p in item.pages)).lower()
+        assert any(_squash(a).lower() in text for a in item.answers), (item.id, item.answers)
