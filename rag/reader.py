@@ -20,8 +20,11 @@ Pipeline for one question and a list of sentence candidates (``rank_answers``):
    A second conditional logistic model gives ``P(span | sentence)``.
 4. *Calibration*: a small logistic model maps the best answer's scores (``CAL_FEATURES``: sentence
    logit, span log-probability, cosine, lexical alignment, type match, and exact and soft "missing
-   word" signals) to the probability that the span is right, fitted by ``scripts/train_reader.py`` and
-   refitted for retrieved passages by ``scripts/calibrate_reader.py``.
+   word" signals, verbs and adverbs counting half) to the probability that the span is right, fitted by
+   ``scripts/train_reader.py`` and refitted for retrieved passages by ``scripts/calibrate_reader.py``.
+   Its last column, ``prior``, is a fixed offset for two checks too rare in the calibration data to
+   learn: a question naming a year the text never mentions (``_year_missing``) and a question about an
+   earlier time read from a sentence with no word of earlier time (``_past_missing``).
 
 All weights live in ``rag/weights/reader.json`` (plain JSON) and are reproduced by
 ``scripts/train_reader.py``. Without that file the reader still works with built-in fallback weights.
