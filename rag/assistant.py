@@ -246,7 +246,7 @@ class Assistant:
                 if s + 1 < stop and _is_label(text) and _is_value(data, s, s + 1):
                     where.append((s, s + 1))
                     # the question is about the label, so the label's vector stands for the pair
-                    candidates.append(SentenceCandidate(text=data.sentences_text(s, s + 1), vector=vector, **common))
+                    candidates.append(SentenceCandidate(text=data.sentences_text(s, s + 1), vector=vector, label=text, **common))
         return candidates, where
 
     # -- helpers -------------------------------------------------------------------------------

@@ -246,3 +246,39 @@ def test_a_question_about_an_earlier_time_needs_a_sentence_about_one():
     x_prior = x.copy()
     x_prior[-1] = -R.PAST_MISS_PENALTY
     assert m.calibrate(x_prior) < m.calibrate(x)
+
+
+def test_a_table_row_whose_label_the_question_names_is_read():
+    from rag import reader as R
+
+    q = R._analyse_question("Who is the governor of HMP Eastmoor?")
+    row = SentenceCandidate("Governor\nDaniel Whitcombe", 0, label="Governor")
+    other = SentenceCandidate("Lead inspector\nPriya Ramasamy", 0, label="Lead inspector")
+    prose = SentenceCandidate("The governor was appointed recently.", 0)
+    assert R._label_named(q, [row, other, prose]).tolist() == [1.0, 0.0, 0.0]
+    # a near word names a label word ("led" / "lead", "inspection" / "inspector"); "leader" does not
+    led = R._analyse_question("Who led the inspection?")
+    assert R._label_named(led, [other]).tolist() == [1.0]
+    assert R._label_named(R._analyse_question("Who is the leader of the council?"), [other]).tolist() == [0.0]
+    # "when" names a dates label
+    when = R._analyse_question("When was HMP Eastmoor inspected?")
+    dates = SentenceCandidate("Inspection dates\n4 to 15 March 2024", 0, label="Inspection dates")
+    assert R._label_named(when, [dates]).tolist() == [1.0]
+
+
+
+def test_the_label_prior_raises_the_row_it_names(monkeypatch):
+    from rag import reader as R
+
+    emb = HashingEmbedder(32)
+    texts = [("The governor was appointed recently, said Andrew Pellham.", ""), ("Governor\nDaniel Whitcombe", "Governor")]
+    cands = [SentenceCandidate(t, 0, emb.embed([t])[0], label=label) for t, label in texts]
+
+    def row_score() -> float:
+        ranked = rank_answers("Who is the governor of HMP Eastmoor?", cands, embedder=emb, top_n=10)
+        return next((r.score for r in ranked if cands[r.candidate].text[r.start : r.end] == "Daniel Whitcombe"), 0.0)
+
+    with_prior = row_score()
+    assert with_prior > 0
+    monkeypatch.setattr(R, "LABEL_PRIOR", 0.0)
+    assert with_prior > row_score()
