@@ -783,7 +783,7 @@ def _changed_to(s: _Sentence, sp: "_Spans", al: np.ndarray) -> np.ndarray:
 # A cover table's row ("Governor" / "Daniel Whitcombe") is a few words with little for the sentence
 # model to go on, and SQuAD has no such rows: a row whose label the question names, holding a value of
 # the type asked for, gets this prior. On the corpus development questions about cover tables 4 gave 6
-# of 12 right (2 of 12 without), 6 and 8 lost other development questions.
+# of 12 right (4 of 12 without), 6 and 8 lost other development questions.
 LABEL_PRIOR = 4.0
 
 
