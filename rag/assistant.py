@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from pathlib import Path
@@ -12,7 +11,7 @@ import numpy as np
 
 from .embedding import Embedder, default_embedder
 from .lexical import document_name
-from .reader import CorpusIdf, SentenceCandidate, default_threshold, rank_answers
+from .reader import YEAR_RX, CorpusIdf, SentenceCandidate, default_threshold, rank_answers
 from .results import Answer, Citation, Hit
 from .retrieval import hybrid_search, named_documents
 from .store import CURRENT_FILE, DocumentRecord, IndexData, load_index
@@ -38,7 +37,6 @@ def check_question(question: str) -> str:
     return q
 
 
-_YEAR_RX = re.compile(r"\b(?:19|20)\d\d\b")
 _cover_years: dict[int, tuple[IndexData, dict[int, str]]] = {}
 
 
@@ -57,7 +55,7 @@ def cover_year(data: IndexData, doc: int) -> str:
     years = cached[1]
     if doc not in years:
         pages = data.page_texts[doc]
-        found = _YEAR_RX.findall(pages[0]) if pages else []
+        found = YEAR_RX.findall(pages[0]) if pages else []
         years[doc] = max(set(found), key=lambda y: (found.count(y), y)) if found else ""
     return years[doc]
 

@@ -750,9 +750,15 @@ _CHANGE_WORDS = frozenset(
 _PAST_WORDS = frozenset("previous previously before earlier prior former formerly originally from last old used".split())
 
 
+@lru_cache(maxsize=4096)
+def _lower_tokens(text: str) -> frozenset[str]:
+    """The lower-cased tokens of a question (cached: read once per question, not once per sentence)."""
+    return frozenset(w.lower() for w in _TOKEN_RX.findall(text))
+
+
 def _previous_value(q: _Question, s: _Sentence, sp: "_Spans") -> np.ndarray:
     """1 for spans that name the value something changed from, when the question is not about the past."""
-    if _PAST_WORDS.intersection(w.lower() for w in _TOKEN_RX.findall(q.text)):
+    if _PAST_WORDS & _lower_tokens(q.text):
         return np.zeros(len(sp.I))
     low = [t.lower() for t in s.toks]
     out = np.zeros(len(sp.I))
@@ -806,7 +812,7 @@ def _label_named(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.nd
             words = [w for w in words if w not in _DATE_LABEL_WORDS]
         missing = [w for w in words if not any(x in q.weights for x in _keys(w))]
         if missing and vectors is not None and q_words:
-            near = (vectors.vectors(missing) @ vectors.vectors(q_words).T).max(axis=1)
+            near = vectors.nearest(missing, q_words)
             missing = [w for w, sim in zip(missing, near) if sim < LABEL_WORD_SIM]
         if words and not missing:
             out[k] = 1.0
@@ -908,7 +914,7 @@ def _soft_missing(q: _Question, texts: Sequence[_Sentence]) -> float:
     if vectors is None or not words:
         return max(wanted.values()) / 10.0
     q_words = list(wanted)
-    near = (vectors.vectors(q_words) @ vectors.vectors(words).T).max(axis=1)
+    near = vectors.nearest(q_words, words)
     return max((wanted[w] for w, sim in zip(q_words, near) if sim < SOFT_MATCH), default=0.0) / 10.0
 
 
@@ -916,7 +922,7 @@ def _soft_missing(q: _Question, texts: Sequence[_Sentence]) -> float:
 # mentions it ("31% in the six months before the inspection"): a fixed prior on the confidence's logit.
 # SQuAD's questions rarely meet this case in the calibration data, so it is not a learned weight.
 YEAR_MISS_PENALTY = 2.0
-_YEAR_RX = re.compile(r"\b(?:19|20)\d\d\b")
+YEAR_RX = re.compile(r"\b(?:19|20)\d\d\b")  # a year in running text (also rag.assistant.cover_year)
 
 
 def _year_missing(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.ndarray:
@@ -925,14 +931,14 @@ def _year_missing(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.n
     its rows) nor its document's own year ("the 2024 inspection": `doc_year`) mentions. Questions asking
     for a date are left alone."""
     out = np.zeros(len(candidates))
-    years = set(_YEAR_RX.findall(q.text))
+    years = set(YEAR_RX.findall(q.text))
     if not years or q.tag == DATE:
         return out
     passage_years: dict[int, set[str]] = {}
     for c in candidates:
-        passage_years.setdefault(c.passage, set()).update(_YEAR_RX.findall(c.text))
+        passage_years.setdefault(c.passage, set()).update(YEAR_RX.findall(c.text))
     for k, c in enumerate(candidates):
-        if not years & (passage_years[c.passage] | set(_YEAR_RX.findall(c.title)) | {c.doc_year}):
+        if not years & (passage_years[c.passage] | set(YEAR_RX.findall(c.title)) | {c.doc_year}):
             out[k] = 1.0
     return out
 
@@ -946,7 +952,7 @@ _PAST_TEXT_WORDS = _PAST_WORDS | frozenset("since ago until then originally".spl
 
 def _past_missing(q: _Question, s: _Sentence) -> float:
     """1 when the question asks about an earlier time and the sentence has no word of earlier time."""
-    if not _PAST_QUESTION_WORDS.intersection(w.lower() for w in _TOKEN_RX.findall(q.text)):
+    if not _PAST_QUESTION_WORDS & _lower_tokens(q.text):
         return 0.0
     return 0.0 if _PAST_TEXT_WORDS.intersection(t.lower() for t in s.toks) else 1.0
 

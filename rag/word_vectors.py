@@ -79,6 +79,11 @@ class WordVectors:
         return out
 
 
+    def nearest(self, words: Sequence[str], among: Sequence[str]) -> np.ndarray:
+        """Per word, its highest cosine to any word of `among` (non-empty)."""
+        return (self.vectors(words) @ self.vectors(among).T).max(axis=1)
+
+
 _default: WordVectors | None = None
 _failed = False
 _default_lock = threading.Lock()
