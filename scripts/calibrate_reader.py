@@ -196,12 +196,16 @@ def main() -> None:
     cw, cb = fit(X, y, w)
     prob = 1 / (1 + np.exp(-(X @ cw + cb)))
 
+    def right(p: np.ndarray, labels: np.ndarray, ans: np.ndarray, thr: float) -> np.ndarray:
+        """Per row: answered and right, or abstained when unanswerable."""
+        return np.where(p >= thr, labels > 0, ~ans)
+
     def decision_accuracy(thr: float, sel: np.ndarray) -> float:
-        """Answered and right, or abstained when unanswerable; answerable and unanswerable rows weigh
-        half each (the Ofsted rows hold two unanswerable variants per answerable question)."""
-        right = np.where(prob[sel] >= thr, y[sel] > 0, ~answerable[sel])
+        """`right` with answerable and unanswerable rows weighing half each (the Ofsted rows hold two
+        unanswerable variants per answerable question)."""
+        ok = right(prob[sel], y[sel], answerable[sel], thr)
         ans = answerable[sel]
-        return float(0.5 * right[ans].mean() + 0.5 * right[~ans].mean())
+        return float(0.5 * ok[ans].mean() + 0.5 * ok[~ans].mean())
 
     grid = np.round(np.arange(0.02, 0.9, 0.01), 2)
     # the threshold is chosen on the development questions; the test questions are only reported
@@ -214,17 +218,17 @@ def main() -> None:
     prob_t = 1 / (1 + np.exp(-(Xt @ cw + cb)))
 
     def corpus_accuracy(thr: float) -> float:
-        return float(np.mean(np.where(prob_c >= thr, yc > 0, ~ans_c)))
+        return float(right(prob_c, yc, ans_c, thr).mean())
 
     def reports_accuracy(thr: float) -> float:
-        return float(np.mean(np.where(prob_r >= thr, yr > 0, ~ans_r)))
+        return float(right(prob_r, yr, ans_r, thr).mean())
 
     def dev_accuracy(thr: float) -> float:
         """Both development question sets pooled, each question weighing the same."""
-        return float(np.mean(np.concatenate([np.where(prob_c >= thr, yc > 0, ~ans_c), np.where(prob_r >= thr, yr > 0, ~ans_r)])))
+        return float(np.concatenate([right(prob_c, yc, ans_c, thr), right(prob_r, yr, ans_r, thr)]).mean())
 
     def test_accuracy(thr: float) -> float:
-        return float(np.mean(np.where(prob_t >= thr, yt > 0, ~ans_t)))
+        return float(right(prob_t, yt, ans_t, thr).mean())
 
     ofsted_ans = (source == 1) & answerable
 
