@@ -240,7 +240,7 @@ class Assistant:
                 vector = np.asarray(data.sent_vectors[s])
                 common = dict(passage=rank, retrieval_score=float(score), title=title, named=int(data.chunk_doc[c]) in named, doc_year=year)
                 where.append((s, s))
-                candidates.append(SentenceCandidate(text=text, vector=vector, **common))
+                candidates.append(SentenceCandidate(text=text, vector=vector, label=_inline_label(text), **common))
                 if s + 1 < stop and _is_label(text) and _is_value(data, s, s + 1):
                     where.append((s, s + 1))
                     # the question is about the label, so the label's vector stands for the pair
@@ -296,6 +296,17 @@ def _is_label(text: str) -> bool:
         and not any(ch.isdigit() for ch in text)
         and text[-1] not in ".!?;:,"
     )
+
+
+def _inline_label(text: str) -> str:
+    """The label of a one-line table row written "Label: value" ("Lead inspector: Tom Anthony"), or "".
+
+    A value is short and not a sentence: "Inspectors found three things: delay and drift." is prose."""
+    label, colon, value = text.partition(":")
+    value = value.strip()
+    if not colon or not _is_label(label) or "\n" in value or not 0 < len(value.split()) <= _VALUE_WORDS or value[-1] in ".!?":
+        return ""
+    return label
 
 
 def _is_value(data: IndexData, s: int, nxt: int) -> bool:

@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from .documents import Document
-from .sentences import find_running_lines, split_sentences
+from .sentences import find_running_lines, split_sentences, typical_line_length
 
 logger = logging.getLogger(__name__)
 
 
 # Bump when sentence or chunk boundaries change for the same text: indexes built before re-segment.
-SEGMENTER_VERSION = 4
+SEGMENTER_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -84,9 +84,10 @@ def segment_document(doc: Document, settings: ChunkerSettings = ChunkerSettings(
     are excluded, so they neither pad chunks nor turn up as answers.
     """
     running = find_running_lines(doc.pages)
+    typical = typical_line_length(doc.pages)
     segments: list[PageSegments] = []
     for number, (text, exclude) in enumerate(zip(doc.pages, running, strict=True), start=1):
-        sentences = split_sentences(text, exclude)
+        sentences = split_sentences(text, exclude, typical)
         segments.append(PageSegments(number, sentences, chunk_sentences(sentences, settings)))
     logger.debug(
         "%s: %d sentences, %d chunks",

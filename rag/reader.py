@@ -110,7 +110,9 @@ STOP = frozenset(
     off again further once s t don now during before after while because until since between through against among
     per via upon within 's ’s get got called name named known""".split()
 )
-_SUFFIXES = ("ations", "ation", "ments", "ment", "ingly", "ings", "ing", "edly", "ies", "ied", "ed", "es", "ly", "s")
+_SUFFIXES = ("ations", "ation", "ions", "ion", "ments", "ment", "ingly", "ings", "ing", "edly", "ies", "ied", "ed", "es", "ly", "s")
+# Derivations the suffixes cannot join ("published" / "publication", "led" / "lead")
+_DERIVED = {"publication": "publish", "publications": "publish"}
 
 
 @lru_cache(maxsize=200_000)
@@ -120,6 +122,8 @@ def stem(word: str) -> str:
     if w.endswith("'s"):
         w = w[:-2]
     w = w.strip("'")
+    if w in _DERIVED:
+        return _DERIVED[w]
     for suf in _SUFFIXES:
         if w.endswith(suf) and len(w) - len(suf) >= 3:
             if suf == "s" and w.endswith("ss"):

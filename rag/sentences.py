@@ -195,7 +195,19 @@ def _mask(text: str, exclude: Sequence[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
-def split_sentences(text: str, exclude: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+def typical_line_length(pages: Sequence[str]) -> int | None:
+    """The length of a full line of prose across ``pages`` (80th percentile of non-blank line lengths).
+
+    Given to ``split_sentences`` so that a page made mostly of short table lines still knows how long a
+    full line is, and so which of its lines are headings and table cells rather than wrapped prose.
+    """
+    lengths = sorted(len(s) for text in pages for line in text.split("\n") if (s := line.strip()))
+    return lengths[min(len(lengths) - 1, int(len(lengths) * 0.8))] if lengths else None
+
+
+def split_sentences(
+    text: str, exclude: Sequence[tuple[int, int]] = (), typical: int | None = None
+) -> list[tuple[int, int]]:
     """Split ``text`` into sentence units given as ``(start, end)`` offsets into it.
 
     Units are ordered, non-overlapping, non-empty and trimmed of whitespace.  Every
@@ -214,8 +226,9 @@ def split_sentences(text: str, exclude: Sequence[tuple[int, int]] = ()) -> list[
     lengths = sorted(len(s) for _, _, s in lines if s)
     if not lengths:
         return []
-    # A "typical" full line: headings are much shorter than this.
-    typical = lengths[min(len(lengths) - 1, int(len(lengths) * 0.8))]
+    # A "typical" full line: headings are much shorter than this. A page of table cells has few full
+    # lines, so the document's typical line, when given, is the least.
+    typical = max(lengths[min(len(lengths) - 1, int(len(lengths) * 0.8))], typical or 0)
     short = max(20, int(typical * 0.7))
 
     out: list[tuple[int, int]] = []

@@ -122,6 +122,16 @@ def test_label_lines_are_recognised_narrowly():
     assert not _is_label("A heading that is far too long to be a table label")
 
 
+def test_a_one_line_label_and_value_row_carries_its_label():
+    from rag.assistant import _inline_label
+
+    assert _inline_label("Lead inspector: Tom Anthony, His Majesty’s Inspector") == "Lead inspector"
+    assert _inline_label("Inspection dates: 23 to 27 September 2024") == "Inspection dates"
+    assert _inline_label("Inspectors found three things: delay, drift and poor recording.") == ""  # prose
+    assert _inline_label("Lead inspector:") == ""  # no value
+    assert _inline_label("Note: " + "word " * 20) == ""  # a value that long is a sentence
+
+
 def test_a_build_that_finishes_while_the_assistant_opens_is_not_missed(tiny_corpus, tiny_index, fake_embedder, monkeypatch):
     import rag.assistant as assistant_module
 

@@ -282,3 +282,13 @@ def test_the_label_prior_raises_the_row_it_names(monkeypatch):
     assert with_prior > 0
     monkeypatch.setattr(R, "LABEL_PRIOR", 0.0)
     assert with_prior > row_score()
+
+
+def test_stems_join_a_verb_and_its_noun():
+    from rag import reader as R
+
+    # "When was X inspected?" is answered by the row "Inspection dates"; "published" by "Publication"
+    assert R.stem("inspected") == R.stem("inspection") == R.stem("inspections")
+    assert R.stem("published") == R.stem("publication")
+    assert R.stem("union") == "union"  # too short to lose a suffix
+

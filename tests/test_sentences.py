@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.sentences import MAX_UNIT_CHARS, find_running_lines, split_sentences
+from rag.sentences import MAX_UNIT_CHARS, find_running_lines, split_sentences, typical_line_length
 
 from .conftest import extract_pages_cached  # noqa: E402
 
@@ -208,6 +208,31 @@ def test_judgement_table_rows_and_label_lines() -> None:
         "seen at the last inspection, a highly effective senior leadership team has developed \n"
         "services further and continued to make improvements.",
     ]
+
+
+COVER_TABLE = (
+    "Item\nDetail\nInspectorate\nHM Inspectorate of Probation\nType of inspection\n"
+    "Routine inspection of a Community Rehabilitation Company\nFieldwork\n11 to 22 March 2019 (sample dates)\n"
+    "Publication\nJune 2019\nLead inspector\nHelen Marsh (fictional)\n"
+)
+PROSE_PAGE = (
+    "The service supervises about 31,000 people across the capital, most of them on community orders,\n"
+    "and it works with the courts, the police and local councils to manage the risk that they pose to\n"
+    "the public. Inspectors found that caseloads were high and that the quality of supervision varied.\n"
+)
+
+
+def test_a_page_of_table_cells_is_split_by_the_documents_line_length() -> None:
+    # On a page of short cells the page's own "full line" is short, so a value cell and the label under
+    # it ran together as one unit; the document's prose lines say how long a full line really is.
+    assert "11 to 22 March 2019 (sample dates)\nPublication" in units(COVER_TABLE)
+    typical = typical_line_length([COVER_TABLE, PROSE_PAGE, PROSE_PAGE])
+    assert typical is not None and typical > 90
+    cells = [COVER_TABLE[a:b] for a, b in split_sentences(COVER_TABLE, typical=typical)]
+    assert "11 to 22 March 2019 (sample dates)" in cells and "Publication" in cells and "June 2019" in cells
+    # a page's own longer lines still count: the document's length only ever raises the bar
+    assert split_sentences(PROSE_PAGE, typical=10) == split_sentences(PROSE_PAGE)
+    assert typical_line_length(["", "\n \n"]) is None
 
 
 def test_long_units_are_split_near_the_middle_with_exact_offsets() -> None:
