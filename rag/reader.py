@@ -241,6 +241,10 @@ def _for_title(question: str, title: str, corpus: CorpusIdf | None = None) -> _Q
     q = _analyse_question(question, corpus)
     keys = _title_keys(title) if title else frozenset()
     hit = keys.intersection(q.weights)
+    if hit == set(q.weights):
+        # the title holds every question word ("When was HMP Eastmoor inspected?" of "... inspection of
+        # HMP Eastmoor"): only the names it writes capitalised are the document's name
+        hit &= {k for t in _TOKEN_RX.findall(question)[1:] if t[:1].isupper() for k in _keys(t)}
     if not hit or hit == set(q.weights):
         return q
     weights = {k: (w * TITLE_WORD_FACTOR if k in hit else w) for k, w in q.weights.items()}
@@ -751,6 +755,7 @@ _CHANGE_WORDS = frozenset(
     "down up fell fall falls falling rose rise rises rising risen fallen dropped drop increased increase decreased "
     "decrease improved declined reduced changed moved went gone grew grown slipped climbed".split()
 )
+_EARLIER_WORDS = frozenset("previous last prior earlier former".split())  # a date just after them is an earlier one
 _PAST_WORDS = frozenset("previous previously before earlier prior former formerly originally from last old used".split())
 
 
@@ -769,6 +774,8 @@ def _previous_value(q: _Question, s: _Sentence, sp: "_Spans") -> np.ndarray:
     for k, (i, j) in enumerate(zip(sp.I, sp.J)):
         if i > 0 and low[i - 1] == "from" and ((i > 1 and low[i - 2] in _CHANGE_WORDS) or "to" in low[j + 1 : j + 4]):
             out[k] = 1.0
+        elif sp.kinds[k] == DATE and _EARLIER_WORDS.intersection(low[max(0, i - 4) : i]):
+            out[k] = 1.0  # "since the previous inspection in October 2021"
     return out
 
 
@@ -809,9 +816,14 @@ def _label_named(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.nd
     if not rows:
         return out
     q_words = sorted({t.lower() for t in _TOKEN_RX.findall(q.text) if _WORD_RX.search(t) and t.lower() not in STOP})
+    # the capitalised question words name the document, not a row: a wrapped title's last line "Eastmoor"
+    # is no label for "What was driving the violence at Eastmoor?"
+    names = {k for t in _TOKEN_RX.findall(q.text)[1:] if t[:1].isupper() for k in _keys(t)}
     vectors = default_word_vectors()
     for k in rows:
         words = [t.lower() for t in _TOKEN_RX.findall(candidates[k].label) if _WORD_RX.search(t) and t.lower() not in STOP]
+        if all(set(_keys(w)) <= names for w in words):
+            continue
         if q.tag == DATE:
             words = [w for w in words if w not in _DATE_LABEL_WORDS]
         missing = [w for w in words if not any(x in q.weights for x in _keys(w))]
@@ -820,6 +832,31 @@ def _label_named(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.nd
             missing = [w for w, sim in zip(missing, near) if sim < LABEL_WORD_SIM]
         if words and not missing:
             out[k] = 1.0
+    return out
+
+
+# A table row's answer is its value whole: "HM Inspectorate of Prisons", not "HM"; "4 to 15 March 2024" of
+# "4 to 15 March 2024 (unannounced)". Spans that reach into the label are never the answer.
+ROW_VALUE_PRIOR = 4.0
+_OUTSIDE_VALUE = -50.0
+_ASIDE_RX = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def _row_value(label: str, s: _Sentence, sp: "_Spans", type_ok: np.ndarray | None, named: bool) -> np.ndarray:
+    """Per span of a table row "label / value": a large penalty for spans that start in the label and,
+    when the question names the label, the prior for the whole value (`type_ok`, for typed questions,
+    limits it to values of that type)."""
+    text = s.text
+    start = len(label)
+    while start < len(text) and (text[start].isspace() or text[start] == ":"):
+        start += 1
+    end = start + len(_ASIDE_RX.sub("", text[start:]).rstrip(" .;,"))
+    out = np.zeros(len(sp.I))
+    for k, (i, j) in enumerate(zip(sp.I, sp.J)):
+        if s.starts[i] < start:
+            out[k] = _OUTSIDE_VALUE
+        elif named and s.starts[i] == start and s.ends[j] == end and (type_ok is None or type_ok[k] > 0):
+            out[k] = ROW_VALUE_PRIOR
     return out
 
 
@@ -1053,7 +1090,10 @@ def _rank(
         # only where the row's value is of the type the question wants ("when did the director start" is
         # not answered by the row "Director of children's services / Tom Hartley")
         typed_ok = SF[:, SENT_FEATURES.index("has_type")] if q.tag in TYPED_PRIOR_TAGS else np.ones(len(candidates))
-        sz = sz + LABEL_PRIOR * _label_named(q, candidates) * typed_ok
+        label_named = _label_named(q, candidates)
+        sz = sz + LABEL_PRIOR * label_named * typed_ok
+    else:
+        label_named = np.zeros(len(candidates))
     slogp = _log_softmax(sz)
     sz_max = float(sz.max()) if len(sz) else 0.0
     top = [k for k in np.argsort(-sz, kind="stable")[:TOP_SENTENCES] if sz[k] >= sz_max - SENTENCE_MARGIN]
@@ -1083,6 +1123,8 @@ def _rank(
         _prefer_modifiers(s, sp, z)
         if q.tag == RATING:
             _prefer_longest(sp, z, RATING)
+        if candidates[k].label:
+            z = z + _row_value(candidates[k].label, s, sp, type_ok if q.tag in TYPED_PRIOR_TAGS else None, bool(label_named[k]))
         lp = _log_softmax(z)
         best = np.argsort(-z, kind="stable")[: max(top_n, 1) * 2]
         miss, soft_miss = _missing(questions[k], sents[k]), _soft_missing(questions[k], [sents[k]])

@@ -186,6 +186,12 @@ CHANGE = "Agency workers make up 28% of the social work workforce, down from 41%
         # of several changes in a row, the one whose subject the question names
         ("What was the rating for leadership?", "Care fell from good to requires improvement, while leadership rose from inadequate to good.", "good"),
         ("What was the rating for care?", "Care fell from good to requires improvement, while leadership rose from inadequate to good.", "requires improvement"),
+        # a date just after "previous" / "last" is an earlier one
+        (
+            "When was the prison inspected?",
+            "Outcomes had declined since the previous inspection in October 2021; inspectors visited from 4 to 15 March 2024.",
+            "4 to 15 March 2024",
+        ),
     ],
 )
 def test_the_value_a_figure_changed_from_is_not_the_current_one(question, passage, expected):
@@ -264,6 +270,36 @@ def test_a_table_row_whose_label_the_question_names_is_read():
     when = R._analyse_question("When was HMP Eastmoor inspected?")
     dates = SentenceCandidate("Inspection dates\n4 to 15 March 2024", 0, label="Inspection dates")
     assert R._label_named(when, [dates]).tolist() == [1.0]
+    # a label that is only the document's name is a wrapped title, not a row
+    title_tail = SentenceCandidate("Eastmoor\nSAMPLE DOCUMENT.", 0, label="Eastmoor")
+    assert R._label_named(R._analyse_question("What drove the violence at Eastmoor?"), [title_tail]).tolist() == [0.0]
+
+
+def test_a_named_rows_answer_is_its_whole_value():
+    from rag import reader as R
+
+    s = R._analyse_sentence("Inspectorate\nHM Inspectorate of Prisons (fictional)")
+    q = R._analyse_question("Which inspectorate inspected HMP Eastmoor?")
+    sp = R._span_features(q, s, R._aligned(q, s))
+    texts = [s.text[s.starts[i] : s.ends[j]] for i, j in zip(sp.I, sp.J)]
+    named = R._row_value("Inspectorate", s, sp, None, True)
+    by_text = dict(zip(texts, named))
+    assert by_text["HM Inspectorate of Prisons"] == R.ROW_VALUE_PRIOR  # the value, its aside left out
+    assert by_text["HM"] == 0.0
+    assert all(v == R._OUTSIDE_VALUE for t, v in by_text.items() if t.startswith("Inspectorate\n"))
+    # a row the question does not name keeps only the penalty on spans in its label
+    assert R.ROW_VALUE_PRIOR not in R._row_value("Inspectorate", s, sp, None, False)
+    ranked = rank_answers(q.text, [SentenceCandidate(s.text, 0, HashingEmbedder(32).embed([s.text])[0], label="Inspectorate")],
+                          embedder=HashingEmbedder(32), top_n=1)
+    assert s.text[ranked[0].start : ranked[0].end] == "HM Inspectorate of Prisons"
+
+
+def test_a_title_holding_every_question_word_discounts_only_the_names():
+    from rag import reader as R
+
+    title = "Report on an unannounced inspection of HMP Eastmoor"
+    q = R._for_title("When was HMP Eastmoor inspected?", title)
+    assert q.discounted == {"hmp", "eastmoor"}
 
 
 
