@@ -141,6 +141,14 @@ def stem(word: str) -> str:
     return w
 
 
+COMMON_WORD_IDF = 5.0  # general-English IDF below which a word is common ("report" 3.5, "city" 2.6; names 7.1)
+
+
+def is_common_word(word: str) -> bool:
+    """Whether `word` is an everyday English word (by the bundled IDF table), not a name."""
+    return _IDF(stem(word)) < COMMON_WORD_IDF
+
+
 def _keys(word: str) -> list[str]:
     """Stems a word matches under: itself and, for hyphenated words, its parts and the joined form."""
     low = word.lower().replace("’", "'")

@@ -8,6 +8,7 @@ import numpy as np
 
 from .fusion import reciprocal_rank_fusion
 from .lexical import BM25Index, lexical_text, tokenize
+from .reader import is_common_word
 from .store import IndexData
 
 
@@ -22,6 +23,8 @@ class RetrievalSettings:
     naming_share: float = 0.15
     named_weight: float = 1.0
 
+
+COMMON_NAMING_WEIGHT = 0.3
 
 _name_indexes: dict[int, tuple[IndexData, BM25Index, dict[str, int]]] = {}
 
@@ -53,7 +56,14 @@ def named_documents(data: IndexData, question: str, share: float = RetrievalSett
     terms = [t for t in set(tokenize(question)) if 0 < df.get(t, 0) <= limit]
     if not terms:
         return []
-    scores = index.scores(" ".join(terms))
+    # A common word that happens to be in few titles ("report" in "Report on an inspection of HMP
+    # Eastmoor") names less than a name word does ("On what date was the Northbridge report published?").
+    names = [t for t in terms if not is_common_word(t)]
+    common = [t for t in terms if is_common_word(t)]
+    if names and common:
+        scores = index.scores(" ".join(names)) + COMMON_NAMING_WEIGHT * index.scores(" ".join(common))
+    else:
+        scores = index.scores(" ".join(terms))
     best = float(scores.max())
     if best <= 0:
         return []

@@ -43,3 +43,19 @@ def test_a_word_in_every_name_names_nothing(tmp_path, fake_embedder):
     assistant = _open(tmp_path, fake_embedder, docs)
     assert _named(assistant, "What does the report say?") == set()
     assert _named(assistant, "What does the report on Bow say?") == {"b-report.txt"}
+
+
+def test_a_common_word_in_one_title_does_not_outname_a_name(tmp_path, fake_embedder):
+    # "report" is only in Eastmoor's title, so it is the rarest title word of the question; but it is an
+    # everyday word, and the question's name word ("Northbridge") decides
+    docs = {
+        "hmp-eastmoor-inspection.txt": "Report on an inspection of HMP Eastmoor\n\nThe prison held 812 men.",
+        "northbridge-inspection.txt": "Northbridge children's services\n\nThe council cares for 612 children.",
+        "northbridge-briefing.txt": "Northbridge briefing note\n\nThe council opened three homes.",
+        "london-crc-inspection.txt": "London CRC inspection\n\nThe company supervises 28,819 people.",
+        "barnet-inspection.txt": "Barnet children's services\n\nThe council cares for 300 children.",
+    }
+    assistant = _open(tmp_path, fake_embedder, docs)
+    assert _named(assistant, "When was the Northbridge report published?") == {"northbridge-inspection.txt", "northbridge-briefing.txt"}
+    # with no name word in the question, the common word still names what it can
+    assert _named(assistant, "What does the report say about safety?") == {"hmp-eastmoor-inspection.txt"}
