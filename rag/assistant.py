@@ -11,7 +11,7 @@ import numpy as np
 
 from .embedding import Embedder, default_embedder
 from .lexical import document_name
-from .reader import YEAR_RX, CorpusIdf, SentenceCandidate, default_threshold, rank_answers
+from .reader import YEAR_RX, CorpusIdf, SentenceCandidate, default_threshold, document_keys, rank_answers
 from .results import Answer, Citation, Hit
 from .retrieval import hybrid_search, named_documents
 from .store import CURRENT_FILE, DocumentRecord, IndexData, load_index
@@ -58,6 +58,22 @@ def cover_year(data: IndexData, doc: int) -> str:
         found = YEAR_RX.findall(pages[0]) if pages else []
         years[doc] = max(set(found), key=lambda y: (found.count(y), y)) if found else ""
     return years[doc]
+
+
+_document_keys: dict[int, tuple[IndexData, dict[int, frozenset[str]]]] = {}
+
+
+def document_words(data: IndexData, doc: int) -> frozenset[str]:
+    """Every word key of a document (rag.reader.document_keys), computed once per index."""
+    cached = _document_keys.get(id(data))
+    if cached is None or cached[0] is not data:
+        cached = (data, {})
+        _document_keys.clear()  # one live index per process is the norm
+        _document_keys[id(data)] = cached
+    keys = cached[1]
+    if doc not in keys:
+        keys[doc] = document_keys(data.page_texts[doc])
+    return keys[doc]
 
 
 class Assistant:
@@ -231,6 +247,7 @@ class Assistant:
             record = data.documents[data.chunk_doc[c]]
             title = document_name(record.title, record.path)
             year = cover_year(data, int(data.chunk_doc[c]))
+            words = document_words(data, int(data.chunk_doc[c]))
             first, stop = int(data.chunk_s0[c]), int(data.chunk_s1[c])
             for s in range(first, stop):
                 if s in seen:
@@ -238,7 +255,7 @@ class Assistant:
                 seen.add(s)
                 text = data.sentence_text(s)
                 vector = np.asarray(data.sent_vectors[s])
-                common = dict(passage=rank, retrieval_score=float(score), title=title, named=int(data.chunk_doc[c]) in named, doc_year=year)
+                common = dict(passage=rank, retrieval_score=float(score), title=title, named=int(data.chunk_doc[c]) in named, doc_year=year, doc_keys=words)
                 where.append((s, s))
                 candidates.append(SentenceCandidate(text=text, vector=vector, label=_inline_label(text), **common))
                 if s + 1 < stop and _is_label(text) and _is_value(data, s, s + 1):

@@ -85,6 +85,7 @@ class SentenceCandidate:
     named: bool = False  # its document is one the question names ("... in Ealing")
     doc_year: str = ""  # the year its document's cover names most (rag.assistant.cover_year), "" if unknown
     label: str = ""  # for a table row read as "label\nvalue" ("Governor\nDaniel Whitcombe"), its label
+    doc_keys: frozenset[str] | None = None  # every word key of its whole document (document_keys), if known
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,11 @@ COMMON_WORD_IDF = 5.0  # general-English IDF below which a word is common ("repo
 def is_common_word(word: str) -> bool:
     """Whether `word` is an everyday English word (by the bundled IDF table), not a name."""
     return _IDF(stem(word)) < COMMON_WORD_IDF
+
+
+def document_keys(pages: Sequence[str]) -> frozenset[str]:
+    """The word keys of a whole document, for telling whether it mentions a question word at all."""
+    return frozenset(k for text in pages for t in _TOKEN_RX.findall(text) if _WORD_RX.search(t) for k in _keys(t))
 
 
 def _keys(word: str) -> list[str]:
@@ -536,6 +542,10 @@ def _span_features(q: _Question, s: _Sentence, al: np.ndarray, title: str = "", 
     # candidate spans: n-grams not starting/ending on punctuation (currency/percent allowed) plus typed spans
     ok_start = word | np.array([t in "£$€" for t in s.toks], dtype=bool)
     ok_end = word | np.array([t in "%)" for t in s.toks], dtype=bool)
+    # a figure is not cut from its unit: "91" of "91%" is no count, "1.4 million" of "£1.4 million" no sum
+    glued = [k + 1 < n and s.starts[k + 1] == s.ends[k] for k in range(n)]
+    ok_start &= np.array([not (i > 0 and glued[i - 1] and s.toks[i - 1] in "£$€") for i in range(n)], dtype=bool)
+    ok_end &= np.array([not (glued[j] and s.toks[j + 1] == "%") for j in range(n)], dtype=bool)
     pairs: dict[tuple[int, int], str] = {}
     for i in range(n):
         if not ok_start[i]:
@@ -547,6 +557,8 @@ def _span_features(q: _Question, s: _Sentence, al: np.ndarray, title: str = "", 
                 break
     for i, j, kind in s.typed:
         prev = pairs.get((i, j))
+        if (glued[j] and s.toks[j + 1] == "%") or (i > 0 and glued[i - 1] and s.toks[i - 1] in "£$€"):
+            continue
         if not prev:
             pairs[(i, j)] = kind
     if not pairs:
@@ -868,6 +880,29 @@ def _row_value(label: str, s: _Sentence, sp: "_Spans", type_ok: np.ndarray | Non
     return out
 
 
+# A question word that the passages read hold but the answer's own document never uses ("Who chairs the
+# board of MTC?" answered from another report's "chaired by Dr Lena Fairbairn") is strong evidence that
+# the sentence answers a different question. SQuAD reads one article at a time, so this is a fixed prior
+# on the confidence: per IDF/10 of the rarest such word.
+DOC_MISS_PENALTY = 3.0
+
+
+def _document_missing(q: _Question, questions: Sequence[_Question], candidates: Sequence[SentenceCandidate], ctx_miss: float) -> np.ndarray:
+    """Per candidate, how much rarer a question word its document lacks is than any the passages lack
+    (`_missing` over the whole document minus over every candidate, at least 0)."""
+    out = np.zeros(len(candidates))
+    weights = _miss_weights(q.text, q.corpus)
+    worst_of: dict[tuple[int, frozenset[str]], float] = {}
+    for k, (c, qk) in enumerate(zip(candidates, questions)):
+        if c.doc_keys is None:
+            continue
+        key = (id(c.doc_keys), qk.discounted)
+        if key not in worst_of:
+            worst_of[key] = max((w for t, w in weights.items() if t not in c.doc_keys and t not in qk.discounted), default=0.0) / 10.0
+        out[k] = max(0.0, worst_of[key] - ctx_miss)
+    return out
+
+
 def _is_heading(s: _Sentence) -> bool:
     words = [t for t in s.toks if _WORD_RX.search(t)]
     if len(words) > 4 or any(t[:1].isdigit() for t in words) or ":" in s.toks:
@@ -1055,6 +1090,48 @@ def _prefer_modifiers(s: _Sentence, sp: _Spans, z: np.ndarray) -> None:
                 z[k_outer] = z[k_inner] + 1e-3
 
 
+_NAME_LINKS = frozenset({"of", "for"})
+
+
+def _wh_nouns(question: str) -> frozenset[str]:
+    """Keys of the words right after "which"/"what" ("Under which programme ..." -> "programme")."""
+    toks = [t for t in _TOKEN_RX.findall(question) if _WORD_RX.search(t)]
+    low = [t.lower() for t in toks]
+    for w, t in enumerate(low):
+        if t in ("which", "what"):
+            out: list[str] = []
+            for x in toks[w + 1 : w + 4]:
+                if x.lower() in STOP:
+                    break
+                out.extend(_keys(x))
+            return frozenset(out)
+    return frozenset()
+
+
+def _prefer_whole_names(question: str, s: _Sentence, sp: _Spans, z: np.ndarray) -> None:
+    """A name is quoted whole (in place): "Coram Ambitious for Adoption" scores at least as high as
+    "Coram Ambitious", and "the Healthy Child programme" as "Healthy Child" when the question asks
+    "which programme"."""
+    toks = s.toks
+    caps = [t[:1].isupper() for t in toks]
+    index = {(int(i), int(j)): k for k, (i, j) in enumerate(zip(sp.I, sp.J))}
+    wh = _wh_nouns(question)
+    for k, (i, j) in enumerate(zip(sp.I, sp.J)):
+        i, j = int(i), int(j)
+        if not all(caps[t] or toks[t].lower() in _NAME_LINKS for t in range(i, j + 1)) or not caps[j]:
+            continue
+        end = j
+        while end + 2 < len(toks) and toks[end + 1].lower() in _NAME_LINKS and caps[end + 2]:
+            end += 2
+            while end + 1 < len(toks) and caps[end + 1]:
+                end += 1
+        if end + 1 < len(toks) and wh and wh.intersection(_keys(toks[end + 1])):
+            end += 1
+        k_whole = index.get((i, end))
+        if end > j and k_whole is not None and z[k_whole] < z[k]:
+            z[k_whole] = z[k] + 1e-3
+
+
 def _prefer_longest(sp: _Spans, z: np.ndarray, kind: str) -> None:
     """A grade is quoted whole: "requires improvement to be good" outranks the "good" inside it (in place)."""
     typed = [k for k, t in enumerate(sp.kinds) if t == kind]
@@ -1108,6 +1185,7 @@ def _rank(
     ctx_miss = _missing(q, None, sents)
     ctx_soft_miss = _soft_missing(q, sents)
     year_miss = _year_missing(q, candidates)
+    doc_miss = _document_missing(q, questions, candidates, ctx_miss)
     results: list[tuple[float, float, int, int, int, str, np.ndarray]] = []
     syntax = parse_many([sents[k].text for k in top], [(sents[k].starts, sents[k].ends) for k in top]) if USE_SYNTAX else [None] * len(top)
     for k, syn in zip(top, syntax):
@@ -1129,6 +1207,7 @@ def _rank(
             caps = np.array([s.toks[i][:1].isupper() for i in sp.I])
             z = z + model.rating_prior * type_ok * (1.0 + 0.5 * (last & caps))
         _prefer_modifiers(s, sp, z)
+        _prefer_whole_names(question, s, sp, z)
         if q.tag == RATING:
             _prefer_longest(sp, z, RATING)
         if candidates[k].label:
@@ -1136,7 +1215,7 @@ def _rank(
         lp = _log_softmax(z)
         best = np.argsort(-z, kind="stable")[: max(top_n, 1) * 2]
         miss, soft_miss = _missing(questions[k], sents[k]), _soft_missing(questions[k], [sents[k]])
-        prior = -YEAR_MISS_PENALTY * year_miss[k] - PAST_MISS_PENALTY * _past_missing(q, s)
+        prior = -YEAR_MISS_PENALTY * year_miss[k] - PAST_MISS_PENALTY * _past_missing(q, s) - DOC_MISS_PENALTY * doc_miss[k]
         for b in best:
             x = np.array([sz[k], sz[k] - sz_max, lp[b], z[b], cos[k], SF[k, 3], type_ok[b], miss, ctx_miss, soft_miss, ctx_soft_miss, prior])
             p = float(model.calibrate(x))

@@ -15,10 +15,11 @@ Label: the answer is an exact match (SQuAD normalisation); unanswerable question
 corpus questions count right as `rag eval` does (span F1 >= 0.5), since their accuracy is the figure
 the threshold is chosen for.
 Threshold: maximises the answer/abstain accuracy (answered and right, or abstained when unanswerable)
-on the team's two development question sets, pooled: about corpus/ (tests/data/corpus_qa_dev.jsonl
-over an index of corpus/, --corpus-index) and about findings and figures in the real reports
-(tests/data/reports_qa_dev.jsonl over --index); hand-written paraphrases, a quarter to a third
-unanswerable, the kind of question users ask. Only thresholds that still answer at least OFSTED_KEEP
+on the team's three development question sets, pooled: about corpus/ (tests/data/corpus_qa_dev.jsonl
+over an index of corpus/, --corpus-index), about findings and figures in the real reports
+(tests/data/reports_qa_dev.jsonl over --index) and about the seed article's facts in new words
+(tests/data/seed_qa_dev.jsonl over --index, where other reports compete); hand-written paraphrases,
+a sixth to a third unanswerable, the kind of question users ask. Only thresholds that still answer at least OFSTED_KEEP
 of the answerable Ofsted questions right are considered (the real reports' figures must not be given
 up); ties go to the better Ofsted answer/abstain accuracy. The Ofsted rows' unanswerable variants are
 synthetic (a report removed, or its answer sentences): taking the worse of Ofsted and corpus accuracy,
@@ -214,6 +215,8 @@ def main() -> None:
     # ... and the team's development questions about findings and figures in the real reports
     Xr, yr, ans_r = corpus_rows(Path(args.index), ROOT / "tests" / "data" / "reports_qa_dev.jsonl")
     prob_r = 1 / (1 + np.exp(-(Xr @ cw + cb)))
+    Xd, yd, ans_d = corpus_rows(Path(args.index), ROOT / "tests" / "data" / "seed_qa_dev.jsonl")
+    prob_d = 1 / (1 + np.exp(-(Xd @ cw + cb)))
     Xt, yt, ans_t = corpus_rows(Path(args.corpus_index), ROOT / "tests" / "data" / "corpus_qa.jsonl")
     prob_t = 1 / (1 + np.exp(-(Xt @ cw + cb)))
 
@@ -223,9 +226,13 @@ def main() -> None:
     def reports_accuracy(thr: float) -> float:
         return float(right(prob_r, yr, ans_r, thr).mean())
 
+    def seed_accuracy(thr: float) -> float:
+        return float(right(prob_d, yd, ans_d, thr).mean())
+
     def dev_accuracy(thr: float) -> float:
-        """Both development question sets pooled, each question weighing the same."""
-        return float(np.concatenate([right(prob_c, yc, ans_c, thr), right(prob_r, yr, ans_r, thr)]).mean())
+        """The development question sets pooled, each question weighing the same."""
+        rows = [right(prob_c, yc, ans_c, thr), right(prob_r, yr, ans_r, thr), right(prob_d, yd, ans_d, thr)]
+        return float(np.concatenate(rows).mean())
 
     def test_accuracy(thr: float) -> float:
         return float(right(prob_t, yt, ans_t, thr).mean())
@@ -240,11 +247,11 @@ def main() -> None:
     print(f"rows: SQuAD v2 {len(ys)} ({ans_s.sum()} answerable, EM if always answering {ys.mean():.3f}); "
           f"Ofsted {len(yo)} ({ans_o.sum()} answerable, EM {yo[ans_o].mean():.3f})")
     print(f"threshold {thr:.2f}: decision accuracy SQuAD v2 {decision_accuracy(thr, source == 0):.3f}, "
-          f"Ofsted {decision_accuracy(thr, source == 1):.3f}, corpus dev questions {corpus_accuracy(thr):.3f}, reports dev questions {reports_accuracy(thr):.3f} "
+          f"Ofsted {decision_accuracy(thr, source == 1):.3f}, corpus dev questions {corpus_accuracy(thr):.3f}, reports dev questions {reports_accuracy(thr):.3f}, seed dev questions {seed_accuracy(thr):.3f} "
           f"(test questions, not used: {test_accuracy(thr):.3f})")
     for t in (0.1, 0.12, 0.15, 0.18, 0.2, 0.25, 0.3, 0.35, 0.4):
         print(f"  at {t:.2f}: SQuAD v2 {decision_accuracy(t, source == 0):.3f}, Ofsted {decision_accuracy(t, source == 1):.3f}, "
-              f"corpus dev {corpus_accuracy(t):.3f}, reports dev {reports_accuracy(t):.3f}, test {test_accuracy(t):.3f}")
+              f"corpus dev {corpus_accuracy(t):.3f}, reports dev {reports_accuracy(t):.3f}, seed dev {seed_accuracy(t):.3f}, test {test_accuracy(t):.3f}")
     for lo, hi in zip(np.linspace(0, 1, 6), np.linspace(0, 1, 6)[1:]):
         sel = (prob >= lo) & (prob < hi)
         if sel.any():
