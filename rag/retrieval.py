@@ -57,13 +57,17 @@ def named_documents(data: IndexData, question: str, share: float = RetrievalSett
     if not terms:
         return []
     # A common word that happens to be in few titles ("report" in "Report on an inspection of HMP
-    # Eastmoor") names less than a name word does ("On what date was the Northbridge report published?").
-    names = [t for t in terms if not is_common_word(t)]
-    common = [t for t in terms if is_common_word(t)]
-    if names and common:
-        scores = index.scores(" ".join(names)) + COMMON_NAMING_WEIGHT * index.scores(" ".join(common))
-    else:
-        scores = index.scores(" ".join(terms))
+    # Eastmoor") names less than a name word does ("On what date was the Northbridge report published?"),
+    # and alone names nothing ("What share of staff reported caseloads above 55?"). Written with a
+    # capital inside the question, it is a name ("the City of London").
+    capitalised = {t for w in question.split()[1:] if w[:1].isupper() for t in tokenize(w)}
+    names = [t for t in terms if t in capitalised or not is_common_word(t)]
+    common = [t for t in terms if t not in names]
+    if not names:
+        return []
+    scores = index.scores(" ".join(names))
+    if common:
+        scores = scores + COMMON_NAMING_WEIGHT * index.scores(" ".join(common))
     best = float(scores.max())
     if best <= 0:
         return []
