@@ -232,7 +232,7 @@ _DATE_RANGE_RX = _rx(
     rf"|(?P<e>{_YEAR}) ?(?:to|-|–|—|until) ?(?P<f>{_YEAR}|\d\d)\b"
 )
 _DATE_RX = _rx(
-    rf"\b(?:(?:early|mid|late|in|since|by|before|after)(?:-| ))?(?:{_DAY} {_MONTH}(?:,? {_YEAR})?|{_MONTH} {_DAY}(?:st|nd|rd|th)?(?:,? {_YEAR})?|{_MONTH} {_YEAR}|{_YEAR}s?|the {_YEAR}s|{_NUM}(?:st|nd|rd|th) century)\b"
+    rf"\b(?:(?:early|mid|late|in|since|by|before|after)(?:-| ))?(?:{_DAY} {_MONTH}(?:,? {_YEAR})?|{_MONTH} {_DAY}(?:st|nd|rd|th)?(?:,? {_YEAR})?|{_MONTH} {_YEAR}|(?:[Ss]pring|[Ss]ummer|[Aa]utumn|[Ww]inter) (?:of )?{_YEAR}|{_YEAR}s?|the {_YEAR}s|{_NUM}(?:st|nd|rd|th) century)\b"
 )
 _DURATION_RX = _rx(
     rf"(?:(?:the|a) )?(?:(?:past|last|next|first|previous|following) )?(?:{_MOD} )?(?:{_NUM}|{_NUM_WORD}|a|an|several|few)(?:-| )(?:(?:and a half|full|calendar) )?(?:years?|months?|weeks?|days?|nights?|hours?|minutes?|decades?|centuries)\b"

@@ -119,3 +119,10 @@ def test_the_head_of_how_many_is_the_thing_counted():
 def test_a_number_hyphenated_to_its_unit_is_a_duration():
     assert "52-week" in spans("a 52-week accommodation offer", "duration")
     assert "four-night" in spans("a four-night residential trip", "duration")
+
+
+def test_a_season_and_year_is_a_date():
+    # "the new home was expected to open by summer 2024": the season is part of the answer
+    assert "summer 2024" in spans("The home was expected to open by summer 2024.", "date")
+    assert "spring of 2023" in spans("Work began in the spring of 2023.", "date")
+    assert "summer" not in spans("Trips run every summer.", "date")  # no year, no date
