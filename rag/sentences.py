@@ -157,6 +157,11 @@ def _middle_cut(text: str, start: int, end: int) -> int:
     return best if best is not None else mid
 
 
+def is_grade_line(line: str) -> bool:
+    """Whether a line is only a judgement grade ("Requires improvement to be good", "Poor")."""
+    return _RATING_LINE.fullmatch(line.strip()) is not None
+
+
 def _ends_open(stripped: str) -> bool:
     """True when a line ends mid-clause, so the next line must continue it."""
     if not stripped:

@@ -132,6 +132,19 @@ def test_a_one_line_label_and_value_row_carries_its_label():
     assert _inline_label("Note: " + "word " * 20) == ""  # a value that long is a sentence
 
 
+def test_a_judgement_table_row_carries_its_label():
+    from rag.assistant import _grade_row_label
+
+    assert _grade_row_label("Respect\nReasonably good") == "Respect"
+    assert _grade_row_label("Overall effectiveness Requires improvement to be good") == "Overall effectiveness"
+    assert _grade_row_label("The experiences and progress of \nchildren in care \nOutstanding") == (
+        "The experiences and progress of \nchildren in care"
+    )
+    assert _grade_row_label("The service is good") == ""  # a sentence
+    assert _grade_row_label("Reasonably good") == ""  # a grade alone
+    assert _grade_row_label("Leadership\nStrong and stable") == ""  # no grade
+
+
 def test_a_build_that_finishes_while_the_assistant_opens_is_not_missed(tiny_corpus, tiny_index, fake_embedder, monkeypatch):
     import rag.assistant as assistant_module
 
