@@ -166,8 +166,10 @@ def question_type(question: str) -> QuestionType:
         expected = COUNT
     elif wh == "how" and nxt == "much":
         expected = MONEY if (set(words) & _MONEY_HEADS or "£" in q or "$" in q or re.search(r"\b(pay|paid|spend|spent|cost|worth|earn|raise|raised)\b", q)) else COUNT
-    elif wh == "how" and nxt in ("long",):
-        expected = DURATION
+    elif wh == "how" and nxt == "long" and re.search(r"\bhow long (?:is|was|are|were) (?:the|its|their|a) (?:[\w-]+ ){0,3}(?:list|lists|queue|queues|backlog)\b", q):
+        expected = COUNT  # "how long was the waiting list": its size
+    elif wh == "how" and nxt in ("long", "often", "frequently"):
+        expected = DURATION  # "how often": a frequency ("once a fortnight") is read as a duration type
     elif wh == "how" and nxt in ("old", "big", "large", "tall", "far", "high", "fast", "wide", "deep", "often", "heavy", "small"):
         expected = MONEY if set(words) & _MONEY_HEADS else COUNT
     elif wh == "when" or (wh in ("what", "which") and type_head in _DATE_HEADS) or re.search(r"\b(?:what|which)\b(?:\s+\w+){0,3}\s+(?:date|dates|year|day|month)\b", q) or re.search(r"\b(in|on|since|by|until) (what|which) (year|date|day|month|century|decade)\b", q):
@@ -234,8 +236,17 @@ _DATE_RANGE_RX = _rx(
 _DATE_RX = _rx(
     rf"\b(?:(?:early|mid|late|in|since|by|before|after)(?:-| ))?(?:{_DAY} {_MONTH}(?:,? {_YEAR})?|{_MONTH} {_DAY}(?:st|nd|rd|th)?(?:,? {_YEAR})?|{_MONTH} {_YEAR}|(?:[Ss]pring|[Ss]ummer|[Aa]utumn|[Ww]inter) (?:of )?{_YEAR}|{_YEAR}s?|the {_YEAR}s|{_NUM}(?:st|nd|rd|th) century)\b"
 )
+_DURATION_UNIT = r"(?:years?|months?|weeks?|days?|nights?|hours?|minutes?|decades?|centuries)"
 _DURATION_RX = _rx(
-    rf"(?:(?:the|a) )?(?:(?:past|last|next|first|previous|following) )?(?:{_MOD} )?(?:{_NUM}|{_NUM_WORD}|a|an|several|few)(?:-| )(?:(?:and a half|full|calendar) )?(?:years?|months?|weeks?|days?|nights?|hours?|minutes?|decades?|centuries)\b"
+    rf"(?:(?:the|a) )?(?:(?:past|last|next|first|previous|following) )?(?:{_MOD} )?(?:{_NUM}|{_NUM_WORD}|a|an|several|few)(?:-| )(?:(?:and a half|full|calendar) )?{_DURATION_UNIT}\b"
+    # "1 hour and 45 minutes": one duration
+    rf"(?: and (?:{_NUM}|{_NUM_WORD}|a|an) {_DURATION_UNIT}\b)?"
+)
+# How often: "once a fortnight", "twice a week", "three times a year", "every month", "weekly"
+_FREQUENCY_RX = _rx(
+    rf"\b(?:(?:once|twice|{_NUM}(?: times)?|{_NUM_WORD} times) (?:a|an|per|each|every) (?:day|week|fortnight|month|quarter|term|year)"
+    rf"|every (?:(?:{_NUM}|{_NUM_WORD}|other|few) )?(?:days?|weeks?|fortnights?|months?|quarters?|terms?|years?)"
+    r"|(?:daily|weekly|fortnightly|monthly|quarterly|annually|yearly))\b"
 )
 _COUNT_RX = _rx(rf"(?:{_MOD} )?(?:{_NUM}(?: (?:million|billion|thousand|hundred))?|\b{_NUM_WORD}(?:(?:-| ){_NUM_WORD})*\b)")
 _RATING_RX = re.compile(
@@ -268,11 +279,23 @@ _SHARE_WORDS = frozenset(
 _DURATION_WORDS = frozenset(
     "year years month months week weeks day days night nights hour hours minute minutes decade decades centuries".split()
 )
+_FREQUENCY_WORDS = frozenset(
+    "once twice times every daily weekly fortnightly monthly quarterly annually yearly".split()
+)
 _COUNT_WORDS = frozenset(_NUMBER_WORDS)
 
 
 def _normalise_text_ws(text: str) -> str:
     return " ".join(text.split())
+
+
+def is_frequency(text: str) -> bool:
+    """Whether `text` is a frequency ("once a fortnight", "every month", "weekly")."""
+    return _FREQUENCY_RX.fullmatch(text.strip()) is not None
+
+
+def asks_how_often(question: str) -> bool:
+    return re.search(r"\bhow (?:often|frequently)\b", question, re.IGNORECASE) is not None
 
 
 def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, str]]:
@@ -323,6 +346,8 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
         add(a, m.end(), DATE)
         if pre and pre.group(0).lower()[:3] in ("ear", "mid", "lat"):
             add(m.start(), m.end(), DATE)
+    for m in may(_FREQUENCY_RX, bool(words & _FREQUENCY_WORDS)):
+        add(m.start(), m.end(), DURATION)
     for m in may(_DURATION_RX, bool(words & _DURATION_WORDS)):
         add(m.start(), m.end(), DURATION)
         inner = re.match(r"(?:(?:the|a)\s+)?(?:(?:past|last|next|first|previous|following)\s+)?", m.group(0), re.IGNORECASE)

@@ -42,7 +42,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .answer_types import COMPATIBLE, DATE, PERCENT, PHRASE, RATING, QuestionType, question_type, typed_spans
+from .answer_types import COMPATIBLE, DATE, PERCENT, PHRASE, RATING, QuestionType, asks_how_often, is_frequency, question_type, typed_spans
 from .embedding import Embedder
 from .results import Answer, Citation
 from .syntax import Syntax, parse_many
@@ -1132,6 +1132,28 @@ def _prefer_whole_names(question: str, s: _Sentence, sp: _Spans, z: np.ndarray) 
             z[k_whole] = z[k] + 1e-3
 
 
+# "How many of the concerns were priority concerns?" asks for part of a whole; "We raised nine concerns,
+# of which four were priority concerns" gives the whole first. The figure after "of which" / "of these"
+# gets this prior when the question asks for a part.
+SUBSET_PRIOR = 2.0
+_SUBSET_QUESTION_RX = re.compile(r"\bhow many of\b|\bof (?:the|these|those|them|which|all)\b.*\bhow many\b", re.I)
+_SUBSET_WORDS = frozenset({"which", "whom", "these", "those", "them"})
+
+
+def _subset_figure(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
+    """1 for a figure just after "of which/whom/these/those/them" when the question asks for a part."""
+    out = np.zeros(len(sp.I))
+    if not _SUBSET_QUESTION_RX.search(question):
+        return out
+    low = [t.lower() for t in s.toks]
+    starts = {t + 2 for t in range(len(low) - 2) if low[t] == "of" and low[t + 1] in _SUBSET_WORDS}
+    starts |= {t + 1 for t in starts if t < len(low) and low[t] == ","}
+    for k, i in enumerate(sp.I):
+        if int(i) in starts and sp.kinds[k] in _NUMERIC_KINDS:
+            out[k] = 1.0
+    return out
+
+
 def _prefer_longest(sp: _Spans, z: np.ndarray, kind: str) -> None:
     """A grade is quoted whole: "requires improvement to be good" outranks the "good" inside it (in place)."""
     typed = [k for k, t in enumerate(sp.kinds) if t == kind]
@@ -1186,6 +1208,7 @@ def _rank(
     ctx_soft_miss = _soft_missing(q, sents)
     year_miss = _year_missing(q, candidates)
     doc_miss = _document_missing(q, questions, candidates, ctx_miss)
+    often = asks_how_often(question)
     results: list[tuple[float, float, int, int, int, str, np.ndarray]] = []
     syntax = parse_many([sents[k].text for k in top], [(sents[k].starts, sents[k].ends) for k in top]) if USE_SYNTAX else [None] * len(top)
     for k, syn in zip(top, syntax):
@@ -1199,6 +1222,8 @@ def _rank(
         if q.tag in TYPED_PRIOR_TAGS:
             # Inspection questions that ask for a figure, date or name nearly always want a span of that
             # type; SQuAD's learned weight for this is mild, so a fixed prior strengthens it.
+            if often:  # "how often" wants a frequency ("once a fortnight"), not any duration
+                type_ok = type_ok * np.array([is_frequency(s.text[s.starts[i] : s.ends[j]]) for i, j in zip(sp.I, sp.J)])
             z = z + TYPE_PRIOR * type_ok
         if q.tag == RATING:
             # SQuAD has no rating questions, so this type's match weight is a fixed prior, not learned
@@ -1206,6 +1231,7 @@ def _rank(
             last = np.array([j == len(s.toks) - 1 or not any(_WORD_RX.search(t) for t in s.toks[j + 1 :]) for j in sp.J])
             caps = np.array([s.toks[i][:1].isupper() for i in sp.I])
             z = z + model.rating_prior * type_ok * (1.0 + 0.5 * (last & caps))
+        z = z + SUBSET_PRIOR * _subset_figure(question, s, sp)
         _prefer_modifiers(s, sp, z)
         _prefer_whole_names(question, s, sp, z)
         if q.tag == RATING:

@@ -126,3 +126,13 @@ def test_a_season_and_year_is_a_date():
     assert "summer 2024" in spans("The home was expected to open by summer 2024.", "date")
     assert "spring of 2023" in spans("Work began in the spring of 2023.", "date")
     assert "summer" not in spans("Trips run every summer.", "date")  # no year, no date
+
+
+def test_compound_durations_and_frequencies():
+    assert "1 hour and 45 minutes" in spans("Men were unlocked for an average of 1 hour and 45 minutes a day.", "duration")
+    text = "Men could visit the library once a fortnight; family days were held every month and reviews ran weekly."
+    assert {"once a fortnight", "every month", "weekly"} <= set(spans(text, "duration"))
+    assert question_type("How often could prisoners use the library?").expected == "duration"
+    # "how long was the waiting list" asks for its size, not a time
+    assert question_type("How long was the education waiting list at HMP Eastmoor?").expected == "count"
+    assert question_type("How long did men wait for a transfer?").expected == "duration"

@@ -396,3 +396,28 @@ def test_a_figure_is_not_cut_from_its_unit():
     texts = {s.text[s.starts[i] : s.ends[j]] for i, j in zip(sp.I, sp.J)}
     assert "91%" in texts and "£1.4 million" in texts
     assert "91" not in texts and "1.4 million" not in texts
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("How many of the concerns were priority concerns?", "four"),
+        ("Of the assaults recorded, how many targeted staff?", "63"),
+    ],
+)
+def test_a_question_about_part_of_a_whole_gets_the_part(question, expected):
+    passage = {
+        "four": "We raised nine concerns, of which four were priority concerns.",
+        "63": "In the 12 months before the inspection there were 214 recorded assaults, of which 63 were assaults on staff.",
+    }[expected]
+    answer = read(question, [passage], embedder=HashingEmbedder(32), threshold=0.0)
+    assert answer.answer == expected
+    if expected == "four":  # the whole is still the answer when the question asks for it
+        whole = read("How many concerns were raised?", [passage], embedder=HashingEmbedder(32), threshold=0.0)
+        assert whole.answer == "nine"
+
+
+def test_how_often_wants_a_frequency_not_any_duration():
+    passages = ["The governor had been in post for eight months.", "The library was well stocked, but men could visit it only once a fortnight."]
+    answer = read("How often could prisoners use the library?", passages, embedder=HashingEmbedder(32), threshold=0.0)
+    assert answer.answer == "once a fortnight"
