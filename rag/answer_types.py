@@ -164,6 +164,8 @@ def question_type(question: str) -> QuestionType:
         expected = DURATION  # "for how many weeks of the year": "52-week", "12 weeks"
     elif wh == "how" and nxt in ("many",):
         expected = COUNT
+    elif wh == "how" and nxt == "much" and re.search(r"\bhow much (?:time|longer)\b", q):
+        expected = DURATION  # "how much time do they build up": "two years"
     elif wh == "how" and nxt == "much":
         expected = MONEY if (set(words) & _MONEY_HEADS or "£" in q or "$" in q or re.search(r"\b(pay|paid|spend|spent|cost|worth|earn|raise|raised)\b", q)) else COUNT
     elif wh == "how" and nxt == "long" and re.search(r"\bhow long (?:is|was|are|were) (?:the|its|their|a) (?:[\w-]+ ){0,3}(?:list|lists|queue|queues|backlog)\b", q):

@@ -1100,6 +1100,9 @@ def _wh_nouns(question: str) -> frozenset[str]:
     for w, t in enumerate(low):
         if t in ("which", "what"):
             out: list[str] = []
+            named = re.match(r"(?:is|was|are|were) the names? of (?:the|a|an|its|their) ", " ".join(low[w + 1 : w + 8]))
+            if named:  # "what is the name of the network ..." -> "network"
+                w += len(named.group(0).split())
             for x in toks[w + 1 : w + 4]:
                 if x.lower() in STOP:
                     break

@@ -136,3 +136,8 @@ def test_compound_durations_and_frequencies():
     # "how long was the waiting list" asks for its size, not a time
     assert question_type("How long was the education waiting list at HMP Eastmoor?").expected == "count"
     assert question_type("How long did men wait for a transfer?").expected == "duration"
+
+
+def test_how_much_time_is_a_duration():
+    assert question_type("How much time do care leavers build up on the housing register?").expected == "duration"
+    assert question_type("How much did the council spend?").expected == "money"

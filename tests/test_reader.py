@@ -337,6 +337,9 @@ def test_stems_join_a_verb_and_its_noun():
         ("Under which programme should families receive antenatal support?",
          "Leaders need to ensure that families receive appropriate antenatal support in line with the Healthy Child programme.",
          "Healthy Child programme"),
+        ("What is the name of the programme families should follow?",
+         "Leaders need to ensure that families receive appropriate antenatal support in line with the Healthy Child programme.",
+         "Healthy Child programme"),
     ],
 )
 def test_a_name_is_quoted_whole(question, sentence, expected):
