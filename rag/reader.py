@@ -1123,6 +1123,9 @@ def _prefer_whole_names(question: str, s: _Sentence, sp: _Spans, z: np.ndarray) 
         i, j = int(i), int(j)
         if not all(caps[t] or toks[t].lower() in _NAME_LINKS for t in range(i, j + 1)) or not caps[j]:
             continue
+        begin = i
+        while begin > 1 and caps[begin - 1] and toks[begin - 1].lower() not in STOP:
+            begin -= 1  # "Career Framework" -> "Early Career Framework" (not the sentence's first word)
         end = j
         while end + 2 < len(toks) and toks[end + 1].lower() in _NAME_LINKS and caps[end + 2]:
             end += 2
@@ -1130,8 +1133,8 @@ def _prefer_whole_names(question: str, s: _Sentence, sp: _Spans, z: np.ndarray) 
                 end += 1
         if end + 1 < len(toks) and wh and wh.intersection(_keys(toks[end + 1])):
             end += 1
-        k_whole = index.get((i, end))
-        if end > j and k_whole is not None and z[k_whole] < z[k]:
+        k_whole = index.get((begin, end))
+        if (begin < i or end > j) and k_whole is not None and z[k_whole] < z[k]:
             z[k_whole] = z[k] + 1e-3
 
 
