@@ -1116,13 +1116,19 @@ def _prefer_whole_names(question: str, s: _Sentence, sp: _Spans, z: np.ndarray) 
     "Coram Ambitious", and "the Healthy Child programme" as "Healthy Child" when the question asks
     "which programme"."""
     toks = s.toks
+    if not len(sp.I):
+        return
     caps = [t[:1].isupper() for t in toks]
+    # spans made of capitalised words (and "of"/"for" between them) that start and end on one
+    capsa = np.array(caps, dtype=bool)
+    breaks = np.concatenate([[0], np.cumsum([not (c or t.lower() in _NAME_LINKS) for c, t in zip(caps, toks)])])
+    names = np.flatnonzero(capsa[sp.I] & capsa[sp.J] & (breaks[sp.J + 1] == breaks[sp.I]))
+    if not len(names):
+        return
     index = {(int(i), int(j)): k for k, (i, j) in enumerate(zip(sp.I, sp.J))}
     wh = _wh_nouns(question)
-    for k, (i, j) in enumerate(zip(sp.I, sp.J)):
-        i, j = int(i), int(j)
-        if not all(caps[t] or toks[t].lower() in _NAME_LINKS for t in range(i, j + 1)) or not caps[j]:
-            continue
+    for k in names:
+        i, j = int(sp.I[k]), int(sp.J[k])
         begin = i
         while begin > 1 and caps[begin - 1] and toks[begin - 1].lower() not in STOP:
             begin -= 1  # "Career Framework" -> "Early Career Framework" (not the sentence's first word)
