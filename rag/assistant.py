@@ -5,7 +5,7 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence, TypeVar
 
 import numpy as np
 
@@ -38,7 +38,27 @@ def check_question(question: str) -> str:
     return q
 
 
+_T = TypeVar("_T")
 _cover_years: dict[int, tuple[IndexData, dict[int, str]]] = {}
+_document_keys: dict[int, tuple[IndexData, dict[int, frozenset[str]]]] = {}
+
+
+def _per_document(cache: dict[int, tuple[IndexData, dict[int, _T]]], data: IndexData, doc: int, compute: Callable[[list[str]], _T]) -> _T:
+    """`compute(pages of doc)`, once per document of the live index (opening another index clears `cache`)."""
+    cached = cache.get(id(data))
+    if cached is None or cached[0] is not data:
+        cached = (data, {})
+        cache.clear()  # one live index per process is the norm
+        cache[id(data)] = cached
+    values = cached[1]
+    if doc not in values:
+        values[doc] = compute(data.page_texts[doc])
+    return values[doc]
+
+
+def _most_named_year(pages: list[str]) -> str:
+    found = YEAR_RX.findall(pages[0]) if pages else []
+    return max(set(found), key=lambda y: (found.count(y), y)) if found else ""
 
 
 def cover_year(data: IndexData, doc: int) -> str:
@@ -48,33 +68,12 @@ def cover_year(data: IndexData, doc: int) -> str:
     2024") and perhaps an earlier one ("Previous full inspection October 2021"): the most named is the
     report's own year, which a question about "the 2024 inspection" means.
     """
-    cached = _cover_years.get(id(data))
-    if cached is None or cached[0] is not data:
-        cached = (data, {})
-        _cover_years.clear()  # one live index per process is the norm
-        _cover_years[id(data)] = cached
-    years = cached[1]
-    if doc not in years:
-        pages = data.page_texts[doc]
-        found = YEAR_RX.findall(pages[0]) if pages else []
-        years[doc] = max(set(found), key=lambda y: (found.count(y), y)) if found else ""
-    return years[doc]
-
-
-_document_keys: dict[int, tuple[IndexData, dict[int, frozenset[str]]]] = {}
+    return _per_document(_cover_years, data, doc, _most_named_year)
 
 
 def document_words(data: IndexData, doc: int) -> frozenset[str]:
     """Every word key of a document (rag.reader.document_keys), computed once per index."""
-    cached = _document_keys.get(id(data))
-    if cached is None or cached[0] is not data:
-        cached = (data, {})
-        _document_keys.clear()  # one live index per process is the norm
-        _document_keys[id(data)] = cached
-    keys = cached[1]
-    if doc not in keys:
-        keys[doc] = document_keys(data.page_texts[doc])
-    return keys[doc]
+    return _per_document(_document_keys, data, doc, document_keys)
 
 
 class Assistant:
