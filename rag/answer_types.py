@@ -297,6 +297,7 @@ def is_frequency(text: str) -> bool:
 
 
 def asks_how_often(question: str) -> bool:
+    """Whether the question asks for a frequency ("How often ...", "How frequently ...")."""
     return re.search(r"\bhow (?:often|frequently)\b", question, re.IGNORECASE) is not None
 
 

@@ -14,7 +14,7 @@ from .lexical import document_name
 from .reader import STOP, YEAR_RX, CorpusIdf, SentenceCandidate, default_threshold, document_keys, rank_answers
 from .results import Answer, Citation, Hit
 from .retrieval import hybrid_search, named_documents
-from .sentences import is_grade_line
+from .sentences import ends_with_grade, is_grade_line
 from .store import CURRENT_FILE, DocumentRecord, IndexData, load_index
 
 logger = logging.getLogger(__name__)
@@ -329,6 +329,8 @@ def _inline_label(text: str) -> str:
 def _grade_row_label(text: str) -> str:
     """The label of a judgement-table row the segmenter keeps as one unit: "label line(s)\ngrade"
     ("Respect\nReasonably good") or one line "label grade" ("Overall effectiveness Good"), or ""."""
+    if not ends_with_grade(text):
+        return ""
     cut = text.rfind("\n")
     if cut > 0 and is_grade_line(text[cut + 1 :]):
         label = text[:cut].rstrip()

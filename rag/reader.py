@@ -112,7 +112,7 @@ STOP = frozenset(
     per via upon within 's ’s get got called name named known""".split()
 )
 _SUFFIXES = ("ations", "ation", "ions", "ion", "ments", "ment", "ingly", "ings", "ing", "edly", "ies", "ied", "ed", "es", "ly", "s")
-# Derivations the suffixes cannot join ("published" / "publication", "led" / "lead")
+# Derivations the suffixes cannot join ("published" / "publication")
 _DERIVED = {"publication": "publish", "publications": "publish"}
 
 
@@ -250,6 +250,12 @@ def _title_keys(title: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=4096)
+def _capitalised_keys(question: str) -> frozenset[str]:
+    """Keys of the words a question writes with a capital, its first word aside: the names in it."""
+    return frozenset(k for t in _TOKEN_RX.findall(question)[1:] if t[:1].isupper() for k in _keys(t))
+
+
+@lru_cache(maxsize=4096)
 def _for_title(question: str, title: str, corpus: CorpusIdf | None = None) -> _Question:
     """The question as seen from one document: its document-naming words discounted."""
     q = _analyse_question(question, corpus)
@@ -258,7 +264,7 @@ def _for_title(question: str, title: str, corpus: CorpusIdf | None = None) -> _Q
     if hit == set(q.weights):
         # the title holds every question word ("When was HMP Eastmoor inspected?" of "... inspection of
         # HMP Eastmoor"): only the names it writes capitalised are the document's name
-        hit &= {k for t in _TOKEN_RX.findall(question)[1:] if t[:1].isupper() for k in _keys(t)}
+        hit &= _capitalised_keys(question)
     if not hit or hit == set(q.weights):
         return q
     weights = {k: (w * TITLE_WORD_FACTOR if k in hit else w) for k, w in q.weights.items()}
@@ -838,7 +844,7 @@ def _label_named(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.nd
     q_words = sorted({t.lower() for t in _TOKEN_RX.findall(q.text) if _WORD_RX.search(t) and t.lower() not in STOP})
     # the capitalised question words name the document, not a row: a wrapped title's last line "Eastmoor"
     # is no label for "What was driving the violence at Eastmoor?"
-    names = {k for t in _TOKEN_RX.findall(q.text)[1:] if t[:1].isupper() for k in _keys(t)}
+    names = _capitalised_keys(q.text)
     vectors = default_word_vectors()
     for k in rows:
         words = [t.lower() for t in _TOKEN_RX.findall(candidates[k].label) if _WORD_RX.search(t) and t.lower() not in STOP]

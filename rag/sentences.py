@@ -34,6 +34,8 @@ _RATING_LINE = re.compile(
     r"(?:outstanding|good|requires improvement(?: to be good)?|inadequate|not met|met|reasonably good|not sufficiently good|poor)\W*",
     re.IGNORECASE,
 )
+_GRADE_LAST_WORDS = ("outstanding", "good", "improvement", "inadequate", "met", "poor")
+_TRAILING_NON_WORD = re.compile(r"\W+$")
 # Bullet glyphs seen in the reports plus common ones (and Symbol-font private-use bullets).
 _BULLET = re.compile(r"[◼•▪●○◦■□▫➢►✓✔·\-*\uf0a7\uf0b7\uf0d8\uf076\uf0fc](?=\s|$)")
 # "1." "12)" "(a)" "a)" "(iv)" item markers; the lookahead keeps "2.5" and "1.2m" out.
@@ -162,6 +164,11 @@ def is_grade_line(line: str) -> bool:
     return _RATING_LINE.fullmatch(line.strip()) is not None
 
 
+def ends_with_grade(text: str) -> bool:
+    """A cheap test that `text` may end with a grade (its last word ends one), before any pattern runs."""
+    return _TRAILING_NON_WORD.sub("", text).lower().endswith(_GRADE_LAST_WORDS)
+
+
 def _ends_open(stripped: str) -> bool:
     """True when a line ends mid-clause, so the next line must continue it."""
     if not stripped:
@@ -206,7 +213,11 @@ def typical_line_length(pages: Sequence[str]) -> int | None:
     Given to ``split_sentences`` so that a page made mostly of short table lines still knows how long a
     full line is, and so which of its lines are headings and table cells rather than wrapped prose.
     """
-    lengths = sorted(len(s) for text in pages for line in text.split("\n") if (s := line.strip()))
+    return _full_line(sorted(len(s) for text in pages for line in text.split("\n") if (s := line.strip())))
+
+
+def _full_line(lengths: Sequence[int]) -> int | None:
+    """The 80th percentile of sorted line lengths: a full line, which headings fall well short of."""
     return lengths[min(len(lengths) - 1, int(len(lengths) * 0.8))] if lengths else None
 
 
@@ -233,7 +244,7 @@ def split_sentences(
         return []
     # A "typical" full line: headings are much shorter than this. A page of table cells has few full
     # lines, so the document's typical line, when given, is the least.
-    typical = max(lengths[min(len(lengths) - 1, int(len(lengths) * 0.8))], typical or 0)
+    typical = max(_full_line(lengths) or 0, typical or 0)
     short = max(20, int(typical * 0.7))
 
     out: list[tuple[int, int]] = []
