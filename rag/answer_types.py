@@ -246,7 +246,7 @@ _DURATION_RX = _rx(
 )
 # How often: "once a fortnight", "twice a week", "three times a year", "every month", "weekly"
 _FREQUENCY_RX = _rx(
-    rf"\b(?:(?:once|twice|{_NUM}(?: times)?|{_NUM_WORD} times) (?:a|an|per|each|every) (?:day|week|fortnight|month|quarter|term|year)"
+    rf"\b(?:(?:once|twice|(?:{_NUM}|{_NUM_WORD}) times) (?:a|an|per|each|every) (?:day|week|fortnight|month|quarter|term|year)"
     rf"|every (?:(?:{_NUM}|{_NUM_WORD}|other|few) )?(?:days?|weeks?|fortnights?|months?|quarters?|terms?|years?)"
     r"|(?:daily|weekly|fortnightly|monthly|quarterly|annually|yearly))\b"
 )

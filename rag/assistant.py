@@ -11,10 +11,10 @@ import numpy as np
 
 from .embedding import Embedder, default_embedder
 from .lexical import document_name
-from .reader import STOP, YEAR_RX, CorpusIdf, SentenceCandidate, default_threshold, document_keys, rank_answers
+from .reader import YEAR_RX, CorpusIdf, SentenceCandidate, default_threshold, document_keys, rank_answers
 from .results import Answer, Citation, Hit
 from .retrieval import hybrid_search, named_documents
-from .sentences import ends_with_grade, is_grade_line
+from .sentences import VALUE_WORDS, is_label_line, row_label
 from .store import CURRENT_FILE, DocumentRecord, IndexData, load_index
 
 logger = logging.getLogger(__name__)
@@ -257,8 +257,8 @@ class Assistant:
                 vector = np.asarray(data.sent_vectors[s])
                 common = dict(passage=rank, retrieval_score=float(score), title=title, named=int(data.chunk_doc[c]) in named, doc_year=year, doc_keys=words)
                 where.append((s, s))
-                candidates.append(SentenceCandidate(text=text, vector=vector, label=_inline_label(text) or _grade_row_label(text), **common))
-                if s + 1 < stop and _is_label(text) and _is_value(data, s, s + 1):
+                candidates.append(SentenceCandidate(text=text, vector=vector, label=row_label(text), **common))
+                if s + 1 < stop and is_label_line(text) and _is_value(data, s, s + 1):
                     where.append((s, s + 1))
                     # the question is about the label, so the label's vector stands for the pair
                     candidates.append(SentenceCandidate(text=data.sentences_text(s, s + 1), vector=vector, label=text, **common))
@@ -299,57 +299,9 @@ class Assistant:
         return Hit(data.documents[d].path, data.documents[d].title, int(data.chunk_page[c]), a, b, data.chunk_text(c), float(score), int(c))
 
 
-_LABEL_WORDS = 5
-_VALUE_WORDS = 12
-
-
-def _is_label(text: str) -> bool:
-    """A table label line: a few words, capitalised, no figures, no closing punctuation ("Lead inspector")."""
-    words = text.split()
-    return (
-        0 < len(words) <= _LABEL_WORDS
-        and "\n" not in text
-        and text[:1].isupper()
-        and not any(ch.isdigit() for ch in text)
-        and text[-1] not in ".!?;:,"
-    )
-
-
-def _inline_label(text: str) -> str:
-    """The label of a one-line table row written "Label: value" ("Lead inspector: Tom Anthony"), or "".
-
-    A value is short and not a sentence: "Inspectors found three things: delay and drift." is prose."""
-    label, colon, value = text.partition(":")
-    value = value.strip()
-    if not colon or not _is_label(label) or "\n" in value or not 0 < len(value.split()) <= _VALUE_WORDS or value[-1] in ".!?":
-        return ""
-    return label
-
-
-def _grade_row_label(text: str) -> str:
-    """The label of a judgement-table row the segmenter keeps as one unit: "label line(s)\ngrade"
-    ("Respect\nReasonably good") or one line "label grade" ("Overall effectiveness Good"), or ""."""
-    if not ends_with_grade(text):
-        return ""
-    cut = text.rfind("\n")
-    if cut > 0 and is_grade_line(text[cut + 1 :]):
-        label = text[:cut].rstrip()
-        return label if label and not is_grade_line(label.split("\n")[-1]) else ""
-    if "\n" in text or is_grade_line(text):
-        return ""
-    spaces = [k for k, ch in enumerate(text) if ch == " "]
-    for k in spaces:  # the longest grade that ends the line: "... Requires improvement to be good"
-        if is_grade_line(text[k + 1 :]):
-            label = text[:k].rstrip()
-            last = label.split()[-1].lower() if label else ""
-            # "The service is good" is a sentence, not a row: a label does not end on a function word
-            return label if _is_label(label) and not is_grade_line(label) and last not in STOP else ""
-    return ""
-
-
 def _is_value(data: IndexData, s: int, nxt: int) -> bool:
     """Whether sentence `nxt` is a short value on the line right under sentence `s` of the same page."""
     if data.sent_doc[s] != data.sent_doc[nxt] or data.sent_page[s] != data.sent_page[nxt]:
         return False
     gap = data.page_text(int(data.sent_doc[s]), int(data.sent_page[s]))[data.sent_end[s] : data.sent_start[nxt]]
-    return gap.count("\n") == 1 and not gap.strip() and len(data.sentence_text(nxt).split()) <= _VALUE_WORDS
+    return gap.count("\n") == 1 and not gap.strip() and len(data.sentence_text(nxt).split()) <= VALUE_WORDS

@@ -55,8 +55,10 @@ except ImportError:  # pragma: no cover - only while rag/sentences.py does not e
 
 try:
     from .sentences import find_running_lines as _find_running_lines
+    from .sentences import row_label as _row_label
 except ImportError:  # pragma: no cover
     _find_running_lines = None
+    _row_label = None
 
 WEIGHTS_PATH = Path(__file__).resolve().parent / "weights" / "reader.json"
 IDF_PATH = Path(__file__).resolve().parent / "weights" / "idf.json"
@@ -1356,7 +1358,11 @@ def read(question: str, passages: Sequence[str], *, embedder: Embedder | None = 
     for p, text in enumerate(passages):
         for a, b in split_passage(text, exclude[p]):
             units.append((p, a, b))
-    cands = [SentenceCandidate(text=passages[p][a:b], passage=p) for p, a, b in units]
+    # table rows are read by their labels, as rag.Assistant reads them
+    cands = [
+        SentenceCandidate(text=passages[p][a:b], passage=p, label=_row_label(passages[p][a:b]) if _row_label else "")
+        for p, a, b in units
+    ]
     if not cands:
         return Answer(question=question, found=False, answer=None, sentence=None, score=0.0, timings_ms={"read": (time.perf_counter() - t0) * 1000})
     vecs = embedder.embed([c.text for c in cands])

@@ -164,9 +164,70 @@ def is_grade_line(line: str) -> bool:
     return _RATING_LINE.fullmatch(line.strip()) is not None
 
 
-def ends_with_grade(text: str) -> bool:
+def _ends_with_grade(text: str) -> bool:
     """A cheap test that `text` may end with a grade (its last word ends one), before any pattern runs."""
     return _TRAILING_NON_WORD.sub("", text).lower().endswith(_GRADE_LAST_WORDS)
+
+
+# Table rows. PDF extraction gives a table cell per line: a label line ("Lead inspector") and the value
+# under it, a one-line "Label: value", or a judgement row that ends on its grade ("Respect" /
+# "Reasonably good"). The answer ranker reads a row by its label.
+LABEL_WORDS = 5
+VALUE_WORDS = 12
+# A label does not end on one of these: "The service is good" is a sentence, not a row.
+_FUNCTION_WORDS = frozenset(
+    "a an the of to in on at by for with as and or but nor is are was were be been being has have had do does did "
+    "that this these those it its their our his her not no so very too also than then".split()
+)
+
+
+def is_label_line(text: str) -> bool:
+    """A table label line: a few words, capitalised, no figures, no closing punctuation ("Lead inspector")."""
+    words = text.split()
+    return (
+        0 < len(words) <= LABEL_WORDS
+        and "\n" not in text
+        and text[:1].isupper()
+        and not any(ch.isdigit() for ch in text)
+        and text[-1] not in ".!?;:,"
+    )
+
+
+def row_label(text: str) -> str:
+    """The label of a sentence unit that is a whole table row ("Lead inspector: Tom Anthony",
+    "Respect\nReasonably good", "Overall effectiveness Good"), or "" for any other unit."""
+    return _inline_label(text) or _grade_row_label(text)
+
+
+def _inline_label(text: str) -> str:
+    """The label of a one-line table row written "Label: value" ("Lead inspector: Tom Anthony"), or "".
+
+    A value is short and not a sentence: "Inspectors found three things: delay and drift." is prose."""
+    label, colon, value = text.partition(":")
+    value = value.strip()
+    if not colon or not is_label_line(label) or "\n" in value or not 0 < len(value.split()) <= VALUE_WORDS or value[-1] in ".!?":
+        return ""
+    return label
+
+
+def _grade_row_label(text: str) -> str:
+    """The label of a judgement-table row the segmenter keeps as one unit: "label line(s)\ngrade"
+    ("Respect\nReasonably good") or one line "label grade" ("Overall effectiveness Good"), or ""."""
+    if not _ends_with_grade(text):
+        return ""
+    cut = text.rfind("\n")
+    if cut > 0 and is_grade_line(text[cut + 1 :]):
+        label = text[:cut].rstrip()
+        return label if label and not is_grade_line(label.split("\n")[-1]) else ""
+    if "\n" in text or is_grade_line(text):
+        return ""
+    spaces = [k for k, ch in enumerate(text) if ch == " "]
+    for k in spaces:  # the longest grade that ends the line: "... Requires improvement to be good"
+        if is_grade_line(text[k + 1 :]):
+            label = text[:k].rstrip()
+            last = label.split()[-1].lower() if label else ""
+            return label if is_label_line(label) and not is_grade_line(label) and last not in _FUNCTION_WORDS else ""
+    return ""
 
 
 def _ends_open(stripped: str) -> bool:

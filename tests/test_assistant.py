@@ -112,39 +112,6 @@ def test_a_table_label_line_is_read_with_the_value_under_it(tmp_path, fake_embed
     assert cite.quote == answer.sentence and cite.quote in page
 
 
-def test_label_lines_are_recognised_narrowly():
-    from rag.assistant import _is_label
-
-    assert _is_label("Lead inspector") and _is_label("Organisation inspected")
-    assert not _is_label("The service improved.")  # a sentence
-    assert not _is_label("Fieldwork 2019")  # carries a figure: a value, not a label
-    assert not _is_label("lower case words")  # a wrapped line's tail
-    assert not _is_label("A heading that is far too long to be a table label")
-
-
-def test_a_one_line_label_and_value_row_carries_its_label():
-    from rag.assistant import _inline_label
-
-    assert _inline_label("Lead inspector: Tom Anthony, His Majesty’s Inspector") == "Lead inspector"
-    assert _inline_label("Inspection dates: 23 to 27 September 2024") == "Inspection dates"
-    assert _inline_label("Inspectors found three things: delay, drift and poor recording.") == ""  # prose
-    assert _inline_label("Lead inspector:") == ""  # no value
-    assert _inline_label("Note: " + "word " * 20) == ""  # a value that long is a sentence
-
-
-def test_a_judgement_table_row_carries_its_label():
-    from rag.assistant import _grade_row_label
-
-    assert _grade_row_label("Respect\nReasonably good") == "Respect"
-    assert _grade_row_label("Overall effectiveness Requires improvement to be good") == "Overall effectiveness"
-    assert _grade_row_label("The experiences and progress of \nchildren in care \nOutstanding") == (
-        "The experiences and progress of \nchildren in care"
-    )
-    assert _grade_row_label("The service is good") == ""  # a sentence
-    assert _grade_row_label("Reasonably good") == ""  # a grade alone
-    assert _grade_row_label("Leadership\nStrong and stable") == ""  # no grade
-
-
 def test_a_build_that_finishes_while_the_assistant_opens_is_not_missed(tiny_corpus, tiny_index, fake_embedder, monkeypatch):
     import rag.assistant as assistant_module
 

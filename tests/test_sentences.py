@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.sentences import MAX_UNIT_CHARS, find_running_lines, split_sentences, typical_line_length
+from rag.sentences import MAX_UNIT_CHARS, find_running_lines, is_label_line, row_label, split_sentences, typical_line_length
 
 from .conftest import extract_pages_cached  # noqa: E402
 
@@ -410,3 +410,30 @@ def test_real_running_headers_are_found(shared_pages: dict[str, list[str]]) -> N
     ]
     with_header = sum(1 for r in ranges[1:] if r)
     assert with_header == len(pages) - 1
+
+
+def test_label_lines_are_recognised_narrowly():
+    assert is_label_line("Lead inspector") and is_label_line("Organisation inspected")
+    assert not is_label_line("The service improved.")  # a sentence
+    assert not is_label_line("Fieldwork 2019")  # carries a figure: a value, not a label
+    assert not is_label_line("lower case words")  # a wrapped line's tail
+    assert not is_label_line("A heading that is far too long to be a table label")
+
+
+def test_a_one_line_label_and_value_row_carries_its_label():
+    assert row_label("Lead inspector: Tom Anthony, His Majesty’s Inspector") == "Lead inspector"
+    assert row_label("Inspection dates: 23 to 27 September 2024") == "Inspection dates"
+    assert row_label("Inspectors found three things: delay, drift and poor recording.") == ""  # prose
+    assert row_label("Lead inspector:") == ""  # no value
+    assert row_label("Note: " + "word " * 20) == ""  # a value that long is a sentence
+
+
+def test_a_judgement_table_row_carries_its_label():
+    assert row_label("Respect\nReasonably good") == "Respect"
+    assert row_label("Overall effectiveness Requires improvement to be good") == "Overall effectiveness"
+    assert row_label("The experiences and progress of \nchildren in care \nOutstanding") == (
+        "The experiences and progress of \nchildren in care"
+    )
+    assert row_label("The service is good") == ""  # a sentence
+    assert row_label("Reasonably good") == ""  # a grade alone
+    assert row_label("Leadership\nStrong and stable") == ""  # no grade
