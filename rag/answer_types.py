@@ -14,6 +14,7 @@ Two halves, both plain rules (no model):
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -26,13 +27,14 @@ DURATION = "duration"
 PERSON = "person"
 ORG = "org"
 LOCATION = "location"
+AGE = "age"
 RATING = "rating"
 REASON = "reason"
 MANNER = "manner"
 PHRASE = "phrase"
 
-QUESTION_TYPES = (PERCENT, COUNT, MONEY, DATE, DURATION, PERSON, ORG, LOCATION, RATING, REASON, MANNER, PHRASE)
-SPAN_TYPES = (PERCENT, COUNT, MONEY, DATE, DURATION, PERSON, ORG, RATING, "proper", "number", "other")
+QUESTION_TYPES = (PERCENT, COUNT, MONEY, DATE, DURATION, AGE, PERSON, ORG, LOCATION, RATING, REASON, MANNER, PHRASE)
+SPAN_TYPES = (PERCENT, COUNT, MONEY, DATE, DURATION, AGE, PERSON, ORG, RATING, "proper", "number", "other")
 
 # Which span types satisfy which expected type (used for the "type match" feature).
 COMPATIBLE: dict[str, frozenset[str]] = {
@@ -41,6 +43,7 @@ COMPATIBLE: dict[str, frozenset[str]] = {
     MONEY: frozenset({MONEY}),
     DATE: frozenset({DATE}),
     DURATION: frozenset({DURATION}),
+    AGE: frozenset({AGE}),
     PERSON: frozenset({PERSON, ORG, "proper"}),
     ORG: frozenset({ORG, "proper"}),
     LOCATION: frozenset({"proper", ORG}),
@@ -85,6 +88,8 @@ _PERSON_HEADS = {"person", "man", "woman", "inspector", "name", "people", "indiv
 _ORG_HEADS = {"organisation", "organization", "company", "provider", "body", "agency", "team", "council", "trust", "authority", "firm", "group", "department", "service", "party", "university", "club", "network"}
 _LOC_HEADS = {"city", "country", "place", "location", "region", "state", "area", "town", "county", "continent", "river", "street", "borough", "site", "where"}
 _MONEY_HEADS = {"cost", "costs", "price", "budget", "money", "funding", "spend", "spending", "amount", "salary", "revenue", "fee", "fees", "income", "overspend", "grant", "grants", "investment", "sum", "sums", "allocation", "award"}
+# Nouns that make the phrase before them a measure ("agency staffing level", "vacancy rate")
+_MEASURE_HEADS = {"level", "levels", "rate", "rates", "number", "figure", "figures", "target", "share", "proportion", "percentage", "size", "total", "cost"}
 _COUNT_HEADS = {"number", "amount", "total", "size", "population", "count", "headcount", "caseload"}
 
 # Words that end the noun phrase after "what is": "what is the annual budget | for ...", "... | did ...".
@@ -137,6 +142,14 @@ def question_type(question: str) -> QuestionType:
         type_head = after[2]
     else:
         type_head = nxt
+    if wh in ("what", "which") and type_head:
+        # "what agency staffing level": the noun phrase's head is "level", not the organisation word before it
+        np_words = list(itertools.takewhile(lambda w: w not in _NP_END, after))
+        later = [w for w in np_words[np_words.index(type_head) + 1 :] if w in _MEASURE_HEADS] if type_head in np_words else []
+        if later:
+            # "staffing level", "vacancy figure": a figure of some kind ("level of risk" never gets here:
+            # "of" ends the noun phrase before it)
+            type_head = "number" if later[-1] in ("level", "levels", "figure", "figures", "target") else later[-1]
     date_part = ""
     if re.search(r"\b(end|ended|ends|finish|finished|conclude|concluded|last day|final day|close|closed)\b", q):
         date_part = "end"
@@ -158,6 +171,8 @@ def question_type(question: str) -> QuestionType:
         r"\bhow much of\b|\bwhat (?:%|per cent)\b|\bwhat (?:is|was|were) the (?:share|proportion|percentage|rate)\b", q
     ):
         expected = PERCENT
+    elif re.search(r"\b(?:what|which) (?:age|ages|age range|age ranges|age group|age groups|age bracket)\b|\bhow old\b|\bage range\b", q):
+        expected = AGE
     elif re.search(r"\b(?:over|for|during|in) (?:what|which) (?:period|length of time|timescale|timeframe)\b", q):
         expected = DURATION
     elif wh == "how" and nxt == "many" and re.search(r"\bhow many (?:years|months|weeks|days|nights|hours|minutes|decades)\b", q):
@@ -244,6 +259,14 @@ _DURATION_RX = _rx(
     # "1 hour and 45 minutes": one duration
     rf"(?: and (?:{_NUM}|{_NUM_WORD}|a|an) {_DURATION_UNIT}\b)?"
 )
+# Ages and age ranges: "aged 12 to 24", "16- and 17-year-olds", "under-fives", "age 19 or above"
+_AGE_NUM = rf"(?:{_NUM}|{_NUM_WORD})"
+_AGE_RX = _rx(
+    rf"\b(?:(?:aged|ages?)(?: between| from)? {_AGE_NUM}(?:(?: ?(?:to|-|–|and) ?{_AGE_NUM})|(?: (?:and|or) (?:over|above|under|below|older|younger)))?"
+    rf"|(?:between )?the ages? of {_AGE_NUM}(?: (?:and|to) {_AGE_NUM})?"
+    rf"|{_AGE_NUM}(?:-? ?(?:and|to|or) {_AGE_NUM})?(?:-| )years?(?:-| )olds?"
+    rf"|under(?:-| )(?:{_AGE_NUM})s)\b"
+)
 # How often: "once a fortnight", "twice a week", "three times a year", "every month", "weekly"
 _FREQUENCY_RX = _rx(
     rf"\b(?:(?:once|twice|(?:{_NUM}|{_NUM_WORD}) times) (?:a|an|per|each|every) (?:day|week|fortnight|month|quarter|term|year)"
@@ -285,6 +308,7 @@ _FREQUENCY_WORDS = frozenset(
     "once twice times every daily weekly fortnightly monthly quarterly annually yearly".split()
 )
 _COUNT_WORDS = frozenset(_NUMBER_WORDS)
+_AGE_WORDS = frozenset({"age", "aged", "ages", "old", "olds", "under"})
 
 
 def _normalise_text_ws(text: str) -> str:
@@ -351,6 +375,12 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
             add(m.start(), m.end(), DATE)
     for m in may(_FREQUENCY_RX, bool(words & _FREQUENCY_WORDS)):
         add(m.start(), m.end(), DURATION)
+    for m in may(_AGE_RX, bool(words & _AGE_WORDS)):
+        add(m.start(), m.end(), AGE)
+        # the ages without "aged": "12 to 24" of "aged 12 to 24"
+        inner = re.match(r"(?:aged|ages?)(?:\s+(?:between|from))?\s+", m.group(0), re.IGNORECASE)
+        if inner:
+            add(m.start() + inner.end(), m.end(), AGE)
     for m in may(_DURATION_RX, bool(words & _DURATION_WORDS)):
         add(m.start(), m.end(), DURATION)
         inner = re.match(r"(?:(?:the|a)\s+)?(?:(?:past|last|next|first|previous|following)\s+)?", m.group(0), re.IGNORECASE)

@@ -11,7 +11,7 @@ import numpy as np
 
 from .embedding import Embedder, default_embedder
 from .lexical import document_name
-from .reader import YEAR_RX, CorpusIdf, SentenceCandidate, default_threshold, document_keys, rank_answers
+from .reader import YEAR_RX, CorpusIdf, SentenceCandidate, default_threshold, document_keys, rank_answers, refers_back
 from .results import Answer, Citation, Hit
 from .retrieval import hybrid_search, named_documents
 from .sentences import VALUE_WORDS, is_label_line, row_label
@@ -257,7 +257,8 @@ class Assistant:
                 vector = np.asarray(data.sent_vectors[s])
                 common = dict(passage=rank, retrieval_score=float(score), title=title, named=int(data.chunk_doc[c]) in named, doc_year=year, doc_keys=words)
                 where.append((s, s))
-                candidates.append(SentenceCandidate(text=text, vector=vector, label=row_label(text), **common))
+                context = data.sentence_text(s - 1) if s > 0 and int(data.sent_doc[s - 1]) == int(data.sent_doc[s]) and refers_back(text) else ""
+                candidates.append(SentenceCandidate(text=text, vector=vector, label=row_label(text), context=context, **common))
                 if s + 1 < stop and is_label_line(text) and _is_value(data, s, s + 1):
                     where.append((s, s + 1))
                     # the question is about the label, so the label's vector stands for the pair

@@ -42,7 +42,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .answer_types import COMPATIBLE, DATE, PERCENT, PHRASE, RATING, QuestionType, asks_how_often, is_frequency, question_type, typed_spans
+from .answer_types import COMPATIBLE, DATE, ORG, PERCENT, PERSON, PHRASE, RATING, QuestionType, asks_how_often, is_frequency, question_type, typed_spans
 from .embedding import Embedder
 from .results import Answer, Citation
 from .syntax import Syntax, parse_many
@@ -88,6 +88,7 @@ class SentenceCandidate:
     doc_year: str = ""  # the year its document's cover names most (rag.assistant.cover_year), "" if unknown
     label: str = ""  # for a table row read as "label\nvalue" ("Governor\nDaniel Whitcombe"), its label
     doc_keys: frozenset[str] | None = None  # every word key of its whole document (document_keys), if known
+    context: str = ""  # the sentence before, when this one refers back to it ("Of these, 2,914 have ...")
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,11 @@ STOP = frozenset(
 )
 _SUFFIXES = ("ations", "ation", "ions", "ion", "ments", "ment", "ingly", "ings", "ing", "edly", "ies", "ied", "ed", "es", "ly", "s")
 # Derivations the suffixes cannot join ("published" / "publication")
-_DERIVED = {"publication": "publish", "publications": "publish"}
+# and short verbs whose "e" the suffix rules keep or drop unevenly ("age" / "aged", "use" / "used")
+_DERIVED = {
+    "publication": "publish", "publications": "publish",
+    "aged": "age", "used": "use", "using": "use", "cared": "care", "caring": "care",
+}
 
 
 @lru_cache(maxsize=200_000)
@@ -150,6 +155,15 @@ COMMON_WORD_IDF = 5.0  # general-English IDF below which a word is common ("repo
 def is_common_word(word: str) -> bool:
     """Whether `word` is an everyday English word (by the bundled IDF table), not a name."""
     return _IDF(stem(word)) < COMMON_WORD_IDF
+
+
+_REFERS_BACK_RX = re.compile(r"\s*(?:Of|Among) (?:these|those|them|whom|this group|this number)\b")
+
+
+def refers_back(text: str) -> bool:
+    """Whether a sentence opens by counting within the one before ("Of these, 2,914 have an EHC plan"):
+    the question names what that one counts ("children with SEND"), so both are read together."""
+    return _REFERS_BACK_RX.match(text) is not None
 
 
 def document_keys(pages: Sequence[str]) -> frozenset[str]:
@@ -439,6 +453,12 @@ class _Spans:
     kinds: list[str]
     dense: np.ndarray
     cats: list[tuple[list[str], np.ndarray]]  # (local keys, index per span)
+
+
+def _spans_from(sp: _Spans, first: int) -> _Spans:
+    """The spans that start at token `first` or later."""
+    keep = np.flatnonzero(sp.I >= first)
+    return _Spans(sp.I[keep], sp.J[keep], [sp.kinds[t] for t in keep], sp.dense[keep], [(names, idx[keep]) for names, idx in sp.cats])
 
 
 _LEN_BUCKETS = np.array([0, 0, 1, 2, 3, 4, 4, 5, 5, 5, 5] + [6] * 200)  # by token count
@@ -765,7 +785,7 @@ def __getattr__(name: str):
 # Report headings ("Outcomes", "HMP Eastmoor") share words with many questions but answer none.
 # SQuAD paragraphs have no headings, so this is a fixed prior rather than a learned weight.
 HEADING_PENALTY = 2.0
-TYPED_PRIOR_TAGS = frozenset({"percent", "count", "money", "date", "duration", "person", "org"})
+TYPED_PRIOR_TAGS = frozenset({"percent", "count", "money", "date", "duration", "age", "person", "org"})
 TYPE_PRIOR = 2.0
 NO_TYPE_PENALTY = 1.5
 # A sentence of the report the question names ("... in Ealing") over a like-worded one of another report
@@ -805,6 +825,43 @@ def _previous_value(q: _Question, s: _Sentence, sp: "_Spans") -> np.ndarray:
         elif sp.kinds[k] == DATE and _EARLIER_WORDS.intersection(low[max(0, i - 4) : i]):
             out[k] = 1.0  # "since the previous inspection in October 2021"
     return out
+
+
+# A question about the earlier value ("in the year before that", "at the previous inspection") wants the
+# figure a sentence gives as the one it changed from ("356 ..., up from 241 in the preceding year").
+EARLIER_VALUE_PRIOR = 4.0  # 2 moved the earlier figure up but not to the top on development data; 3 and 4 the same there
+_ASKS_EARLIER_RX = re.compile(
+    r"\b(?:previous|preceding|earlier|former)\b|\bprior\b(?! to)|\bbefore (?:that|then)\b", re.I
+)  # not "the year before inspectors arrived" nor "prior to the inspection": those date the current value
+_EARLIER_AFTER = frozenset("previous preceding prior earlier last".split())  # "241 in the preceding year"
+
+
+def _earlier_value(q: _Question, s: _Sentence, sp: "_Spans") -> np.ndarray:
+    """1 for spans that name the value something changed from, when the question asks for that value."""
+    if not _ASKS_EARLIER_RX.search(q.text):
+        return np.zeros(len(sp.I))
+    low = [t.lower() for t in s.toks]
+    out = np.zeros(len(sp.I))
+    for k, (i, j) in enumerate(zip(sp.I, sp.J)):
+        if sp.kinds[k] in ("other", "proper"):
+            continue
+        after_from = i > 0 and low[i - 1] == "from" and ((i > 1 and low[i - 2] in _CHANGE_WORDS) or "to" in low[j + 1 : j + 4])
+        then = _EARLIER_AFTER.intersection(low[j + 1 : j + 4]) or "compared" in low[max(0, i - 3) : i]
+        out[k] = float(bool(after_from or then))
+    return out
+
+
+# A capitalised name just after "in", "near", "outside" ... is a place ("a former airfield outside
+# Kelbrook"), not the person or organisation a "who" / "which company" question asks for.
+_PLACE_PREPOSITIONS = frozenset("in near outside across around throughout within from to".split())
+
+
+def _place_names(s: _Sentence, sp: "_Spans") -> np.ndarray:
+    """True for untyped names (kind "proper") that follow a preposition of place."""
+    return np.array(
+        [kind == "proper" and i > 0 and s.toks[i - 1].lower() in _PLACE_PREPOSITIONS for kind, i in zip(sp.kinds, sp.I)],
+        dtype=bool,
+    )
 
 
 def _changed_to(s: _Sentence, sp: "_Spans", al: np.ndarray) -> np.ndarray:
@@ -1111,12 +1168,48 @@ def _wh_nouns(question: str) -> frozenset[str]:
             named = re.match(r"(?:is|was|are|were) the names? of (?:the|a|an|its|their) ", " ".join(low[w + 1 : w + 8]))
             if named:  # "what is the name of the network ..." -> "network"
                 w += len(named.group(0).split())
+            kind = re.match(r"(?:kinds?|types?|sorts?|forms?) of ", " ".join(low[w + 1 : w + 4]))
+            if kind:  # "which kind of equipment" -> "equipment"
+                w += 2
             for x in toks[w + 1 : w + 4]:
                 if x.lower() in STOP:
                     break
                 out.extend(_keys(x))
             return frozenset(out)
     return frozenset()
+
+
+_COORDINATORS = frozenset({"and", "or", ","})
+
+
+def _prefer_whole_phrases(question: str, s: _Sentence, sp: _Spans, z: np.ndarray) -> None:
+    """The noun phrase a "which therapies" question asks for is quoted whole (in place): "speech and
+    language and occupational therapies" scores at least as high as "occupational" or "occupational
+    therapies" (its modifiers, coordinated, and the noun the question names)."""
+    wh = _wh_nouns(question)
+    if not wh or not len(sp.I):
+        return
+    toks = s.toks
+    n = len(toks)
+    wh_at = [bool(wh.intersection(_keys(t))) for t in toks]
+    if not any(wh_at):
+        return
+    index = {(int(i), int(j)): k for k, (i, j) in enumerate(zip(sp.I, sp.J))}
+
+    def modifier(t: int) -> bool:
+        return s.content[t] and not wh_at[t]
+
+    for k, (i, j) in enumerate(zip(sp.I, sp.J)):
+        i, j = int(i), int(j)
+        end = j + 1 if j + 1 < n and wh_at[j + 1] and modifier(j) else j
+        if not wh_at[end] or not modifier(i):
+            continue
+        begin = i
+        while begin > 0 and (modifier(begin - 1) or (toks[begin - 1].lower() in _COORDINATORS and begin > 1 and modifier(begin - 2))):
+            begin -= 1
+        k_whole = index.get((begin, end))
+        if (begin, end) != (i, j) and k_whole is not None and z[k_whole] < z[k]:
+            z[k_whole] = z[k] + 1e-3
 
 
 def _prefer_whole_names(question: str, s: _Sentence, sp: _Spans, z: np.ndarray) -> None:
@@ -1206,7 +1299,10 @@ def _rank(
         ranks = np.array([rank_of[c.passage] for c in candidates], dtype=float)
     else:
         ranks = np.zeros(len(candidates))
-    SF = _sentence_features(q, sents, aligned, cos, ranks, [c.title for c in candidates], questions)
+    # a sentence that refers back is matched against the question with the sentence it refers to
+    feature_sents = [_analyse_sentence(c.context + "\n" + c.text) if c.context else s for c, s in zip(candidates, sents)]
+    feature_aligned = [_aligned(qk, fs) if c.context else al for qk, fs, c, al in zip(questions, feature_sents, candidates, aligned)]
+    SF = _sentence_features(q, feature_sents, feature_aligned, cos, ranks, [c.title for c in candidates], questions)
     sz = SF @ model.sent_w - HEADING_PENALTY * np.array([_is_heading(s) for s in sents], dtype=float)
     named = np.array([c.named for c in candidates], dtype=float)
     if 0 < named.sum() < len(candidates):
@@ -1230,18 +1326,26 @@ def _rank(
     doc_miss = _document_missing(q, questions, candidates, ctx_miss)
     often = asks_how_often(question)
     results: list[tuple[float, float, int, int, int, str, np.ndarray]] = []
-    syntax = parse_many([sents[k].text for k in top], [(sents[k].starts, sents[k].ends) for k in top]) if USE_SYNTAX else [None] * len(top)
+    # spans are read with the sentence referred back to in front ("... 7,025 children with SEND. Of these,
+    # 2,831 have ..."), so what the figure counts is in reach; only the sentence's own spans are kept
+    syntax = parse_many([feature_sents[k].text for k in top], [(feature_sents[k].starts, feature_sents[k].ends) for k in top]) if USE_SYNTAX else [None] * len(top)
     for k, syn in zip(top, syntax):
-        s = sents[k]
-        sp = _span_features(questions[k], s, aligned[k], candidates[k].title, syn)
+        s = feature_sents[k]
+        base = len(candidates[k].context) + 1 if candidates[k].context else 0
+        sp = _span_features(questions[k], s, feature_aligned[k], candidates[k].title, syn)
+        if base:
+            sp = _spans_from(sp, int(np.searchsorted(s.starts, base)))
         if len(sp.I) == 0:
             continue
         type_ok = sp.dense[:, SPAN_DENSE.index("type_ok")]
         z = model.span_scores(sp) + model.date_prior * _date_part_bonus(q, s, sp)
-        z = z - PREVIOUS_VALUE_PENALTY * _previous_value(q, s, sp) + CHANGED_TO_PRIOR * _changed_to(s, sp, aligned[k])
+        z = z - PREVIOUS_VALUE_PENALTY * _previous_value(q, s, sp) + CHANGED_TO_PRIOR * _changed_to(s, sp, feature_aligned[k])
+        z = z + EARLIER_VALUE_PRIOR * _earlier_value(q, s, sp)
         if q.tag in TYPED_PRIOR_TAGS:
             # Inspection questions that ask for a figure, date or name nearly always want a span of that
             # type; SQuAD's learned weight for this is mild, so a fixed prior strengthens it.
+            if q.tag in (PERSON, ORG):
+                type_ok = type_ok * ~_place_names(s, sp)
             if often:  # "how often" wants a frequency ("once a fortnight"), not any duration
                 type_ok = type_ok * np.array([is_frequency(s.text[s.starts[i] : s.ends[j]]) for i, j in zip(sp.I, sp.J)])
             z = z + TYPE_PRIOR * type_ok
@@ -1254,20 +1358,21 @@ def _rank(
         z = z + SUBSET_PRIOR * _subset_figure(question, s, sp)
         _prefer_modifiers(s, sp, z)
         _prefer_whole_names(question, s, sp, z)
+        _prefer_whole_phrases(question, s, sp, z)
         if q.tag == RATING:
             _prefer_longest(sp, z, RATING)
         if candidates[k].label:
             z = z + _row_value(candidates[k].label, s, sp, type_ok if q.tag in TYPED_PRIOR_TAGS else None, bool(label_named[k]))
         lp = _log_softmax(z)
         best = np.argsort(-z, kind="stable")[: max(top_n, 1) * 2]
-        miss, soft_miss = _missing(questions[k], sents[k]), _soft_missing(questions[k], [sents[k]])
+        miss, soft_miss = _missing(questions[k], feature_sents[k]), _soft_missing(questions[k], [feature_sents[k]])
         prior = -YEAR_MISS_PENALTY * year_miss[k] - PAST_MISS_PENALTY * _past_missing(q, s) - DOC_MISS_PENALTY * doc_miss[k]
         for b in best:
             x = np.array([sz[k], sz[k] - sz_max, lp[b], z[b], cos[k], SF[k, 3], type_ok[b], miss, ctx_miss, soft_miss, ctx_soft_miss, prior])
             p = float(model.calibrate(x))
             i, j = int(sp.I[b]), int(sp.J[b])
             # spans of different sentences compete on sentence log-probability + raw span score
-            results.append((float(slogp[k] + z[b]), p, int(k), int(s.starts[i]), int(s.ends[j]), sp.kinds[b], x))
+            results.append((float(slogp[k] + z[b]), p, int(k), int(s.starts[i]) - base, int(s.ends[j]) - base, sp.kinds[b], x))
     results.sort(key=lambda r: (-r[0], r[2], r[3], r[4]))
     out: list[ScoredSpan] = []
     debug: list[np.ndarray] = []
@@ -1360,8 +1465,13 @@ def read(question: str, passages: Sequence[str], *, embedder: Embedder | None = 
             units.append((p, a, b))
     # table rows are read by their labels, as rag.Assistant reads them
     cands = [
-        SentenceCandidate(text=passages[p][a:b], passage=p, label=_row_label(passages[p][a:b]) if _row_label else "")
-        for p, a, b in units
+        SentenceCandidate(
+            text=passages[p][a:b],
+            passage=p,
+            label=_row_label(passages[p][a:b]) if _row_label else "",
+            context=passages[p][units[u - 1][1] : units[u - 1][2]] if u > 0 and units[u - 1][0] == p and refers_back(passages[p][a:b]) else "",
+        )
+        for u, (p, a, b) in enumerate(units)
     ]
     if not cands:
         return Answer(question=question, found=False, answer=None, sentence=None, score=0.0, timings_ms={"read": (time.perf_counter() - t0) * 1000})

@@ -41,6 +41,14 @@ def spans(text: str, kind: str | None = None) -> list[str]:
         ("What is the name of the charity?", "phrase"),
         ("What sum did the programme award the prison?", "money"),
         ("What score did the prison receive for respect?", "rating"),
+        # a measure noun heads the phrase, not the organisation word before it
+        ("What agency staffing level is the council aiming for?", "count"),
+        ("Which agency runs the service?", "org"),
+        ("What level of risk do they pose?", "phrase"),
+        # ages
+        ("What age range does the counselling service cater for?", "age"),
+        ("How old are the youngest children in the panel?", "age"),
+        ("At what age do young people move to adult services?", "age"),
     ],
 )
 def test_question_types(question, expected):
@@ -141,3 +149,19 @@ def test_compound_durations_and_frequencies():
 def test_how_much_time_is_a_duration():
     assert question_type("How much time do care leavers build up on the housing register?").expected == "duration"
     assert question_type("How much did the council spend?").expected == "money"
+
+
+@pytest.mark.parametrize(
+    "text, ages",
+    [
+        ("a counselling service for young people aged 12 to \n24, in Haringey", ["aged 12 to \n24", "12 to \n24"]),
+        ("NEET young people age 19 or above lack advice", ["age 19 or above", "19 or above"]),
+        ("services for 16- and 17-year-olds", ["16- and 17-year-olds"]),
+        ("children between the ages of 5 and 11", ["between the ages of 5 and 11"]),
+        ("the Bexley Under 5s panel", ["Under 5s"]),
+        ("A 15-year-old boy", ["15-year-old"]),
+        ("There were 12 children in 24 homes.", []),
+    ],
+)
+def test_ages_and_age_ranges(text, ages):
+    assert [text[a:b] for a, b, k in typed_spans(text) if k == "age"] == ages

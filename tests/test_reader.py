@@ -425,3 +425,58 @@ def test_how_often_wants_a_frequency_not_any_duration():
     passages = ["The governor had been in post for eight months.", "The library was well stocked, but men could visit it only once a fortnight."]
     answer = read("How often could prisoners use the library?", passages, embedder=HashingEmbedder(32), threshold=0.0)
     assert answer.answer == "once a fortnight"
+
+
+def test_a_question_about_the_earlier_figure_gets_the_one_it_changed_from():
+    passage = "There were 356 incidents of self-harm in the year before the inspection, up from 241 in the preceding year."
+    emb = HashingEmbedder(32)
+    assert read("How many incidents of self-harm were there in the previous year?", [passage], embedder=emb, threshold=0.0).answer == "241"
+    assert read("How many self-harm incidents were recorded in the year before that?", [passage], embedder=emb, threshold=0.0).answer == "241"
+    # "the year before the inspection" dates the current figure; it does not ask for the earlier one
+    assert read("How many incidents of self-harm were there in the year before the inspection?", [passage], embedder=emb, threshold=0.0).answer == "356"
+
+
+def test_a_place_is_not_the_organisation_a_question_asks_for():
+    from rag import reader as R
+
+    s = R._analyse_sentence("The prison opened in 1987 outside Kelbrook; its education provider is Northgate Learning.")
+    q = R._analyse_question("Which company provides education at the prison?")
+    sp = R._span_features(q, s, R._aligned(q, s))
+    place = R._place_names(s, sp)
+    texts = [s.text[s.starts[i] : s.ends[j]] for i, j in zip(sp.I, sp.J)]
+    assert place[texts.index("Kelbrook")] and not place[texts.index("Northgate Learning")]
+    answer = read("Which company provides education at the prison?", [s.text], embedder=HashingEmbedder(32), threshold=0.0)
+    assert answer.answer == "Northgate Learning"
+
+
+def test_a_noun_phrase_the_question_names_is_quoted_whole():
+    from rag import reader as R
+
+    question = "In which therapies must the partnership tackle delays?"
+    s = R._analyse_sentence("Leaders should address the delays in the provision of speech and language and occupational therapies.")
+    q = R._analyse_question(question)
+    sp = R._span_features(q, s, R._aligned(q, s))
+    texts = [s.text[s.starts[i] : s.ends[j]] for i, j in zip(sp.I, sp.J)]
+    z = np.zeros(len(texts))
+    z[texts.index("occupational")] = 5.0
+    R._prefer_whole_phrases(question, s, sp, z)
+    whole = z[texts.index("speech and language and occupational therapies")]
+    assert whole > 5.0 and whole > z[texts.index("provision of speech")]
+    # "which kind of equipment" names "equipment", not "kind"
+    assert R._wh_nouns("Which kind of equipment is hard to obtain?") == frozenset(R._keys("equipment"))
+
+
+def test_a_sentence_counting_within_the_one_before_is_read_with_it():
+    from rag import reader as R
+
+    passage = (
+        "Within Haringey, there are approximately 7,025 children and young people with SEND. "
+        "Of these, 2,831 have an education, health and care (EHC) plan. Leaders know the area well."
+    )
+    assert R.refers_back("Of these, 2,831 have an EHC plan.") and not R.refers_back("Some of these children wait.")
+    emb = HashingEmbedder(32)
+    answer = read("How many children and young people with SEND in Haringey have an EHC plan?", [passage], embedder=emb, threshold=0.0)
+    assert answer.answer == "2,831"
+    assert answer.sentence == "Of these, 2,831 have an education, health and care (EHC) plan."
+    whole = read("How many children and young people with SEND are there in Haringey?", [passage], embedder=emb, threshold=0.0)
+    assert whole.answer in ("approximately 7,025", "7,025")
