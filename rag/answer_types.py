@@ -90,6 +90,7 @@ _LOC_HEADS = {"city", "country", "place", "location", "region", "state", "area",
 _MONEY_HEADS = {"cost", "costs", "price", "budget", "money", "funding", "spend", "spending", "amount", "salary", "revenue", "fee", "fees", "income", "overspend", "grant", "grants", "investment", "sum", "sums", "allocation", "award"}
 # Nouns that make the phrase before them a measure ("agency staffing level", "vacancy rate")
 _MEASURE_HEADS = {"level", "levels", "rate", "rates", "number", "figure", "figures", "target", "share", "proportion", "percentage", "size", "total", "cost"}
+_DURATION_HEADS = {"hours", "duration", "durations", "timescale", "timescales", "wait", "waits"}
 _COUNT_HEADS = {"number", "amount", "total", "size", "population", "count", "headcount", "caseload"}
 
 # Words that end the noun phrase after "what is": "what is the annual budget | for ...", "... | did ...".
@@ -175,6 +176,10 @@ def question_type(question: str) -> QuestionType:
         expected = AGE
     elif re.search(r"\b(?:over|for|during|in) (?:what|which) (?:period|length of time|timescale|timeframe)\b", q):
         expected = DURATION
+    elif wh in ("what", "which") and (
+        type_head in _DURATION_HEADS or _copula_np_head(after) in _DURATION_HEADS or re.search(r"\b(?:waiting|wait|response|turnaround|processing) times?\b", q)
+    ):
+        expected = DURATION  # "what are the operating hours": "24 hours a day"; "the average waiting time": "18 months"
     elif wh == "how" and nxt == "many" and re.search(r"\bhow many (?:years|months|weeks|days|nights|hours|minutes|decades)\b", q):
         expected = DURATION  # "for how many weeks of the year": "52-week", "12 weeks"
     elif wh == "how" and nxt in ("many",):

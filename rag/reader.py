@@ -864,6 +864,26 @@ def _place_names(s: _Sentence, sp: "_Spans") -> np.ndarray:
     )
 
 
+# "36 additional prison officers", "a further 21 care leavers": a figure added to some total, not the total a
+# question asks for ("how many officers work there") unless the question asks about the addition.
+ADDED_FIGURE_PENALTY = 2.0
+_ADDED_WORDS = frozenset("additional extra further more new another fewer increase increased rise rose added recruited".split())
+
+
+def _added_figure(q: _Question, s: _Sentence, sp: "_Spans") -> np.ndarray:
+    """1 for counts that a sentence gives as an addition, when the question asks about no addition."""
+    if _ADDED_WORDS & _lower_tokens(q.text):
+        return np.zeros(len(sp.I))
+    low = [t.lower() for t in s.toks]
+    return np.array(
+        [
+            kind in ("count", "number") and ((j + 1 < len(low) and low[j + 1] in ("additional", "extra", "more", "new")) or (i > 0 and low[i - 1] in ("further", "another")))
+            for kind, i, j in zip(sp.kinds, sp.I, sp.J)
+        ],
+        dtype=float,
+    )
+
+
 def _changed_to(s: _Sentence, sp: "_Spans", al: np.ndarray) -> np.ndarray:
     """1 for spans that name the value a thing the question asks about changed to: in "safety fell from
     good to poor, and purposeful activity fell from poor to inadequate", "inadequate" for a question
@@ -1340,7 +1360,7 @@ def _rank(
         type_ok = sp.dense[:, SPAN_DENSE.index("type_ok")]
         z = model.span_scores(sp) + model.date_prior * _date_part_bonus(q, s, sp)
         z = z - PREVIOUS_VALUE_PENALTY * _previous_value(q, s, sp) + CHANGED_TO_PRIOR * _changed_to(s, sp, feature_aligned[k])
-        z = z + EARLIER_VALUE_PRIOR * _earlier_value(q, s, sp)
+        z = z + EARLIER_VALUE_PRIOR * _earlier_value(q, s, sp) - ADDED_FIGURE_PENALTY * _added_figure(q, s, sp)
         if q.tag in TYPED_PRIOR_TAGS:
             # Inspection questions that ask for a figure, date or name nearly always want a span of that
             # type; SQuAD's learned weight for this is mild, so a fixed prior strengthens it.

@@ -45,6 +45,10 @@ def spans(text: str, kind: str | None = None) -> list[str]:
         ("What agency staffing level is the council aiming for?", "count"),
         ("Which agency runs the service?", "org"),
         ("What level of risk do they pose?", "phrase"),
+        # hours and waits are durations, and a waiting time is not a date
+        ("What are the operating hours of the safeguarding hub?", "duration"),
+        ("What is the average waiting time for an autism assessment?", "duration"),
+        ("What time does the office open?", "date"),
         # ages
         ("What age range does the counselling service cater for?", "age"),
         ("How old are the youngest children in the panel?", "age"),

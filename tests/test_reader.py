@@ -480,3 +480,21 @@ def test_a_sentence_counting_within_the_one_before_is_read_with_it():
     assert answer.sentence == "Of these, 2,831 have an education, health and care (EHC) plan."
     whole = read("How many children and young people with SEND are there in Haringey?", [passage], embedder=emb, threshold=0.0)
     assert whole.answer in ("approximately 7,025", "7,025")
+
+
+def test_a_figure_given_as_an_addition_is_not_the_total():
+    from rag import reader as R
+
+    def flagged(question: str, sentence: str) -> set[str]:
+        s = R._analyse_sentence(sentence)
+        q = R._analyse_question(question)
+        sp = R._span_features(q, s, R._aligned(q, s))
+        flags = R._added_figure(q, s, sp)
+        return {s.text[s.starts[i] : s.ends[j]] for i, j, f in zip(sp.I, sp.J, flags) if f}
+
+    sentence = "We have been allocated 36 additional prison officers, joining the 210 officers in post."
+    assert flagged("How many prison officers work at the prison?", sentence) == {"36"}
+    assert flagged("A further 21 care leavers were closed to the service.", "A further 21 care leavers were closed.") == set()  # the question says "further"
+    assert flagged("How many care leavers were closed to the service?", "A further 21 care leavers were closed.") == {"21"}
+    # unless the question asks about the addition
+    assert flagged("How many additional prison officers were allocated?", sentence) == set()
