@@ -1287,6 +1287,45 @@ def _subset_figure(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
     return out
 
 
+# "How did the Chief Inspector describe the leadership?" / "What did inspectors say about risk work?" asks
+# for the judgement itself: the predicate after a copula ("judged the leadership to be strong", "is not yet
+# good enough") or the words quoted ("with “considerable efforts made”"). SQuAD asks few such questions,
+# so this is a fixed prior.
+EVALUATION_PRIOR = 2.0
+_EVALUATION_QUESTION_RX = re.compile(
+    r"^\s*(?:how|what)\s+(?:did|does|do|has|have|had|was|were|is|are)\b.*\b(describe|described|rate|rated|judge|judged|"
+    r"assess|assessed|say|said|find|found|think|thought|call|called|term|termed|characteri[sz]e|characteri[sz]ed|consider|considered|"
+    r"regard|regarded|view|viewed|conclude|concluded)\b",
+    re.I,
+)
+_COPULAS = frozenset("is was were are be been being remains remained remain seemed seems as".split())
+_OPEN_QUOTES = frozenset("“‘\"'")
+_CLOSE_QUOTES = frozenset("”’\"'")
+
+
+def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans) -> np.ndarray:
+    """1 for spans that are a judgement a "how did X describe Y" question asks for: a predicate after a
+    copula running to a clause end, or a quotation's whole words."""
+    asked = _EVALUATION_QUESTION_RX.search(question)
+    if tag not in (PHRASE, "manner") or not asked:
+        return np.zeros(len(sp.I))
+    naming = asked.group(1).lower().startswith(("call", "term"))  # "what do leaders call it": a quoted name, no predicate
+    toks = s.toks
+    n = len(toks)
+    low = [t.lower() for t in toks]
+    out = np.zeros(len(sp.I))
+    for k, (i, j) in enumerate(zip(sp.I, sp.J)):
+        i, j = int(i), int(j)
+        if any(t[:1].isupper() for t in toks[i : j + 1]):
+            continue  # a judgement is no name
+        closes = j + 1 >= n or toks[j + 1] in ".,;:!?" or toks[j + 1] in _CLOSE_QUOTES
+        if i > 0 and low[i - 1] in _COPULAS and closes and not naming:
+            out[k] = 1.0
+        elif 0 < i and j + 1 < n and toks[i - 1] in _OPEN_QUOTES and toks[j + 1] in _CLOSE_QUOTES:
+            out[k] = 1.0
+    return out
+
+
 def _prefer_longest(sp: _Spans, z: np.ndarray, kind: str) -> None:
     """A grade is quoted whole: "requires improvement to be good" outranks the "good" inside it (in place)."""
     typed = [k for k, t in enumerate(sp.kinds) if t == kind]
@@ -1329,7 +1368,7 @@ def _rank(
         sz = sz + NAMED_DOCUMENT_PRIOR * named
     if q.tag in TYPED_PRIOR_TAGS:
         sz = sz - NO_TYPE_PENALTY * (1.0 - SF[:, SENT_FEATURES.index("has_type")])
-    if LABEL_PRIOR:
+    if LABEL_PRIOR and q.tag not in ("manner", "reason"):  # a cover-table row states no how or why
         # only where the row's value is of the type the question wants ("when did the director start" is
         # not answered by the row "Director of children's services / Tom Hartley")
         typed_ok = SF[:, SENT_FEATURES.index("has_type")] if q.tag in TYPED_PRIOR_TAGS else np.ones(len(candidates))
@@ -1375,7 +1414,7 @@ def _rank(
             last = np.array([j == len(s.toks) - 1 or not any(_WORD_RX.search(t) for t in s.toks[j + 1 :]) for j in sp.J])
             caps = np.array([s.toks[i][:1].isupper() for i in sp.I])
             z = z + model.rating_prior * type_ok * (1.0 + 0.5 * (last & caps))
-        z = z + SUBSET_PRIOR * _subset_figure(question, s, sp)
+        z = z + SUBSET_PRIOR * _subset_figure(question, s, sp) + EVALUATION_PRIOR * _evaluation(question, q.tag, s, sp)
         _prefer_modifiers(s, sp, z)
         _prefer_whole_names(question, s, sp, z)
         _prefer_whole_phrases(question, s, sp, z)

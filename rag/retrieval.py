@@ -25,6 +25,7 @@ class RetrievalSettings:
 
 
 COMMON_NAMING_WEIGHT = 0.3
+NAMING_TIE_SHARE = 0.8  # of the best full-question score, among reports sharing a naming word
 
 _name_indexes: dict[int, tuple[IndexData, BM25Index, dict[str, int]]] = {}
 
@@ -76,7 +77,7 @@ def named_documents(data: IndexData, question: str, share: float = RetrievalSett
         # Several reports share the distinctive word (a council's children's services and its SEND
         # inspection): the rest of the question ("local authority children's services") decides.
         full = index.scores(question)[chosen]
-        chosen = chosen[full >= 0.8 * float(full.max())]
+        chosen = chosen[full >= NAMING_TIE_SHARE * float(full.max())]
     return [int(i) for i in chosen[np.argsort(-scores[chosen], kind="stable")]]
 
 

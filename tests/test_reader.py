@@ -498,3 +498,23 @@ def test_a_figure_given_as_an_addition_is_not_the_total():
     assert flagged("How many care leavers were closed to the service?", "A further 21 care leavers were closed.") == {"21"}
     # unless the question asks about the addition
     assert flagged("How many additional prison officers were allocated?", sentence) == set()
+
+
+def test_a_question_about_a_judgement_wants_the_judgement():
+    from rag import reader as R
+
+    def judged(question: str, sentence: str) -> set[str]:
+        s = R._analyse_sentence(sentence)
+        q = R._analyse_question(question)
+        sp = R._span_features(q, s, R._aligned(q, s))
+        flags = R._evaluation(question, q.tag, s, sp)
+        return {s.text[s.starts[i] : s.ends[j]] for i, j, f in zip(sp.I, sp.J, flags) if f}
+
+    said = "He said that work to manage the risk of harm to others is not yet good enough."
+    assert "not yet good enough" in judged("How did the Chief Inspector rate work to manage the risk of harm?", said)
+    assert "yet good enough" not in judged("How did the Chief Inspector rate work to manage the risk of harm?", said)
+    quoted = "Leaders keep to Bromley’s ‘caseload promise’, so caseloads stay low."
+    assert judged("What do Bromley's leaders call their commitment on caseloads?", quoted) == {"caseload promise"}
+    # a naming question takes the quoted name, not a predicate; other questions take neither
+    assert judged("What is the council called locally?", "The council is active and influential.") == set()
+    assert judged("How many staff were there?", said) == set()
