@@ -156,7 +156,7 @@ def question_type(question: str) -> QuestionType:
         date_part = "end"
     elif re.search(r"\b(start|started|starts|begin|began|begins|commence|commenced|first day)\b", q):
         date_part = "start"
-    if re.search(r"\bdates\b|\bperiod\b|\bfrom when\b|\bbetween which\b", q):
+    if re.search(r"\bdates\b|\bperiod\b|\bfrom when\b|\bbetween which\b|\b(?:what|which) years\b", q):
         date_part = "range"
     # The first noun naming a kind of answer within a few words: "which Ofsted inspector", "what overall grade".
     near = [w for w in after[:4] if w not in _SKIP_HEAD]

@@ -1258,6 +1258,15 @@ def _prefer_whole_names(question: str, s: _Sentence, sp: _Spans, z: np.ndarray) 
             end += 2
             while end + 1 < len(toks) and caps[end + 1]:
                 end += 1
+        # "Rapid Engagement for Adolescents and Children service": "and" joins one name when the noun the
+        # question asks for follows the whole ("which service"); "Ealing and Brent share" stays two names
+        joined = end
+        while joined + 2 < len(toks) and toks[joined + 1].lower() == "and" and caps[joined + 2]:
+            joined += 2
+            while joined + 1 < len(toks) and caps[joined + 1]:
+                joined += 1
+        if joined > end and joined + 1 < len(toks) and wh and wh.intersection(_keys(toks[joined + 1])):
+            end = joined
         if end + 1 < len(toks) and wh and wh.intersection(_keys(toks[end + 1])):
             end += 1
         k_whole = index.get((begin, end))
@@ -1402,7 +1411,13 @@ def _rank(
         z = z + EARLIER_VALUE_PRIOR * _earlier_value(q, s, sp) - ADDED_FIGURE_PENALTY * _added_figure(q, s, sp)
         if q.tag in TYPED_PRIOR_TAGS:
             # Inspection questions that ask for a figure, date or name nearly always want a span of that
-            # type; SQuAD's learned weight for this is mild, so a fixed prior strengthens it.
+            # type; SQuAD's learned weight for this is mild, so a fixed prior strengthens it. A span made
+            # only of the question's own words ("SEND" for "which provider educates children with SEND")
+            # is no answer of any type.
+            own = sp.dense[:, SPAN_DENSE.index("all_in_q")] > 0
+            if own.any():  # a figure is an answer even when its unit is the question's ("52-week")
+                own &= np.array([not any(c.isdigit() for t in s.toks[i : j + 1] for c in t) for i, j in zip(sp.I, sp.J)])
+                type_ok = type_ok * ~own
             if q.tag in (PERSON, ORG):
                 type_ok = type_ok * ~_place_names(s, sp)
             if often:  # "how often" wants a frequency ("once a fortnight"), not any duration

@@ -49,6 +49,7 @@ def spans(text: str, kind: str | None = None) -> list[str]:
         ("What are the operating hours of the safeguarding hub?", "duration"),
         ("What is the average waiting time for an autism assessment?", "duration"),
         ("What time does the office open?", "date"),
+        ("What years does the five-year strategy cover?", "date"),
         # ages
         ("What age range does the counselling service cater for?", "age"),
         ("How old are the youngest children in the panel?", "age"),
@@ -63,6 +64,7 @@ def test_date_parts():
     assert question_type("On what date did the inspection end?").date_part == "end"
     assert question_type("What were the inspection dates?").date_part == "range"
     assert question_type("When did the inspection start?").date_part == "start"
+    assert question_type("What years does the SEND strategy cover?").date_part == "range"
 
 
 def test_percent_and_shares():

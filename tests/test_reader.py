@@ -340,6 +340,9 @@ def test_stems_join_a_verb_and_its_noun():
         ("What is the name of the programme families should follow?",
          "Leaders need to ensure that families receive appropriate antenatal support in line with the Healthy Child programme.",
          "Healthy Child", "Healthy Child programme"),
+        ("Which in-house service do practitioners draw on?",
+         "Practitioners draw on the Rapid Engagement for Adolescents and Children service.", "Rapid Engagement for Adolescents",
+         "Rapid Engagement for Adolescents and Children service"),
         ("Kingston is an early adopter of which framework?",
          "Kingston is an early adopter of the Early Career Framework for social workers.", "Career Framework", "Early Career Framework"),
     ],
@@ -518,3 +521,9 @@ def test_a_question_about_a_judgement_wants_the_judgement():
     # a naming question takes the quoted name, not a predicate; other questions take neither
     assert judged("What is the council called locally?", "The council is active and influential.") == set()
     assert judged("How many staff were there?", said) == set()
+
+
+def test_a_span_of_only_the_questions_words_is_no_typed_answer():
+    passage = "Children with SEND who cannot attend school are educated by SEND partners at Education Links."
+    answer = read("Which provider educates children with SEND?", [passage], embedder=HashingEmbedder(32), threshold=0.0)
+    assert answer.answer == "Education Links"
