@@ -924,6 +924,7 @@ def _label_named(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.nd
     # the capitalised question words name the document, not a row: a wrapped title's last line "Eastmoor"
     # is no label for "What was driving the violence at Eastmoor?"
     names = _capitalised_keys(q.text)
+    wh = _wh_nouns(q.text)
     vectors = default_word_vectors()
     for k in rows:
         words = [t.lower() for t in _TOKEN_RX.findall(candidates[k].label) if _WORD_RX.search(t) and t.lower() not in STOP]
@@ -931,6 +932,8 @@ def _label_named(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.nd
             continue
         if q.tag == DATE:
             words = [w for w in words if w not in _DATE_LABEL_WORDS]
+        if q.tag == PHRASE and not any(wh.intersection(_keys(w)) for w in words):
+            continue  # an untyped question names the row it asks for after "what"/"which" ("which inspectorate"), not as its subject
         missing = [w for w in words if not any(x in q.weights for x in _keys(w))]
         if missing and vectors is not None and q_words:
             near = vectors.nearest(missing, q_words)
@@ -1335,6 +1338,22 @@ def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans) -> np.ndarray
     return out
 
 
+# "Justin Russell, HM Chief Inspector of Probation, found ...": the title set after a name the question
+# gives describes that person; it answers "who is Justin Russell", not "what did Justin Russell say".
+APPOSITIVE_PENALTY = 2.0
+
+
+def _appositive(tag: str, s: _Sentence, sp: _Spans, al: np.ndarray) -> np.ndarray:
+    """1 for capitalised spans set off by a comma after a capitalised question word, for untyped questions."""
+    if tag not in (PHRASE, "manner", "reason"):
+        return np.zeros(len(sp.I))
+    toks = s.toks
+    return np.array(
+        [i >= 2 and toks[i - 1] == "," and al[i - 2] > 0 and toks[i - 2][:1].isupper() and toks[i][:1].isupper() for i in sp.I],
+        dtype=float,
+    )
+
+
 def _prefer_longest(sp: _Spans, z: np.ndarray, kind: str) -> None:
     """A grade is quoted whole: "requires improvement to be good" outranks the "good" inside it (in place)."""
     typed = [k for k, t in enumerate(sp.kinds) if t == kind]
@@ -1430,6 +1449,7 @@ def _rank(
             caps = np.array([s.toks[i][:1].isupper() for i in sp.I])
             z = z + model.rating_prior * type_ok * (1.0 + 0.5 * (last & caps))
         z = z + SUBSET_PRIOR * _subset_figure(question, s, sp) + EVALUATION_PRIOR * _evaluation(question, q.tag, s, sp)
+        z = z - APPOSITIVE_PENALTY * _appositive(q.tag, s, sp, feature_aligned[k])
         _prefer_modifiers(s, sp, z)
         _prefer_whole_names(question, s, sp, z)
         _prefer_whole_phrases(question, s, sp, z)

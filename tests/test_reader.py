@@ -527,3 +527,18 @@ def test_a_span_of_only_the_questions_words_is_no_typed_answer():
     passage = "Children with SEND who cannot attend school are educated by SEND partners at Education Links."
     answer = read("Which provider educates children with SEND?", [passage], embedder=HashingEmbedder(32), threshold=0.0)
     assert answer.answer == "Education Links"
+
+
+def test_the_title_set_after_a_name_the_question_gives_is_no_answer():
+    from rag import reader as R
+
+    question = "What did Justin Russell say about the efforts made?"
+    s = R._analyse_sentence("Justin Russell, HM Chief Inspector of Probation, praised the “considerable efforts made”.")
+    q = R._analyse_question(question)
+    sp = R._span_features(q, s, R._aligned(q, s))
+    flags = R._appositive(q.tag, s, sp, R._aligned(q, s))
+    flagged = {s.text[s.starts[i] : s.ends[j]] for i, j, f in zip(sp.I, sp.J, flags) if f}
+    assert "HM Chief Inspector of Probation" in flagged and "considerable efforts made" not in flagged
+    # "who is Justin Russell" asks for exactly that title
+    who = R._analyse_question("Who is Justin Russell?")
+    assert not R._appositive(who.tag, s, sp, R._aligned(who, s)).any()
