@@ -157,12 +157,13 @@ def is_common_word(word: str) -> bool:
     return _IDF(stem(word)) < COMMON_WORD_IDF
 
 
-_REFERS_BACK_RX = re.compile(r"\s*(?:Of|Among) (?:these|those|them|whom|this group|this number)\b")
+_REFERS_BACK_RX = re.compile(r"\s*(?:(?:Of|Among) (?:these|those|them|whom|this group|this number)|He|She)\b")
 
 
 def refers_back(text: str) -> bool:
-    """Whether a sentence opens by counting within the one before ("Of these, 2,914 have an EHC plan"):
-    the question names what that one counts ("children with SEND"), so both are read together."""
+    """Whether a sentence opens by counting within the one before ("Of these, 2,914 have an EHC plan") or
+    with a pronoun for the person it names ("He judged the leadership to be strong"): the question names
+    what that one counts ("children with SEND") or who ("Justin Russell"), so both are read together."""
     return _REFERS_BACK_RX.match(text) is not None
 
 

@@ -477,6 +477,7 @@ def test_a_sentence_counting_within_the_one_before_is_read_with_it():
         "Of these, 2,831 have an education, health and care (EHC) plan. Leaders know the area well."
     )
     assert R.refers_back("Of these, 2,831 have an EHC plan.") and not R.refers_back("Some of these children wait.")
+    assert R.refers_back("He judged the leadership to be strong.") and not R.refers_back("Health visitors see every family.")
     emb = HashingEmbedder(32)
     answer = read("How many children and young people with SEND in Haringey have an EHC plan?", [passage], embedder=emb, threshold=0.0)
     assert answer.answer == "2,831"
@@ -542,3 +543,12 @@ def test_the_title_set_after_a_name_the_question_gives_is_no_answer():
     # "who is Justin Russell" asks for exactly that title
     who = R._analyse_question("Who is Justin Russell?")
     assert not R._appositive(who.tag, s, sp, R._aligned(who, s)).any()
+
+
+def test_a_pronoun_sentence_is_read_with_the_person_it_follows():
+    passage = (
+        "Justin Russell, HM Chief Inspector of Probation, found that the service had kept improving. "
+        "He judged the leadership to be strong. Staff morale was high."
+    )
+    answer = read("How did Justin Russell describe the leadership?", [passage], embedder=HashingEmbedder(32), threshold=0.0)
+    assert answer.answer == "strong"
