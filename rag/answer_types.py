@@ -407,7 +407,8 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
     for m in _RATING_RX.finditer(text):
         add(m.start(), m.end(), RATING)
     for m in _ACRONYM_RX.finditer(text):
-        if m.group(0) not in ("I", "A") and len(m.group(0).rstrip("s")) >= 2:
+        # a plural acronym names a group of people ("PAs", "IROs", "GPs"), not an organisation
+        if m.group(0) not in ("I", "A") and len(m.group(0)) >= 2 and not m.group(0).endswith("s"):
             add(m.start(), m.end(), ORG)
     for m in _NAME_RX.finditer(text):
         words = m.group(0).split()

@@ -786,7 +786,7 @@ def __getattr__(name: str):
 # Report headings ("Outcomes", "HMP Eastmoor") share words with many questions but answer none.
 # SQuAD paragraphs have no headings, so this is a fixed prior rather than a learned weight.
 HEADING_PENALTY = 2.0
-TYPED_PRIOR_TAGS = frozenset({"percent", "count", "money", "date", "duration", "age", "person", "org"})
+TYPED_PRIOR_TAGS = frozenset({"percent", "count", "money", "date", "duration", "age", "person", "org", "location"})
 TYPE_PRIOR = 2.0
 NO_TYPE_PENALTY = 1.5
 # A sentence of the report the question names ("... in Ealing") over a like-worded one of another report

@@ -171,3 +171,10 @@ def test_how_much_time_is_a_duration():
 )
 def test_ages_and_age_ranges(text, ages):
     assert [text[a:b] for a, b, k in typed_spans(text) if k == "age"] == ages
+
+
+def test_a_plural_acronym_is_a_group_of_people_not_an_organisation():
+    text = "PAs and IROs keep in touch with the NHS and the LADO."
+    orgs = [text[a:b] for a, b, k in typed_spans(text) if k == "org"]
+    assert "NHS" in orgs and "LADO" in orgs
+    assert "PAs" not in orgs and "IROs" not in orgs

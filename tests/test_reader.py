@@ -552,3 +552,9 @@ def test_a_pronoun_sentence_is_read_with_the_person_it_follows():
     )
     answer = read("How did Justin Russell describe the leadership?", [passage], embedder=HashingEmbedder(32), threshold=0.0)
     assert answer.answer == "strong"
+
+
+def test_a_where_question_wants_the_place():
+    passage = "HMP Eastmoor opened in 1987 on the site of a former airfield outside Kelbrook."
+    answer = read("Where is HMP Eastmoor?", [passage], embedder=HashingEmbedder(32), threshold=0.0)
+    assert answer.answer == "Kelbrook"
