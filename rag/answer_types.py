@@ -28,13 +28,14 @@ PERSON = "person"
 ORG = "org"
 LOCATION = "location"
 AGE = "age"
+ROLE = "role"
 RATING = "rating"
 REASON = "reason"
 MANNER = "manner"
 PHRASE = "phrase"
 
 QUESTION_TYPES = (PERCENT, COUNT, MONEY, DATE, DURATION, AGE, PERSON, ORG, LOCATION, RATING, REASON, MANNER, PHRASE)
-SPAN_TYPES = (PERCENT, COUNT, MONEY, DATE, DURATION, AGE, PERSON, ORG, RATING, "proper", "number", "other")
+SPAN_TYPES = (PERCENT, COUNT, MONEY, DATE, DURATION, AGE, PERSON, ROLE, ORG, RATING, "proper", "number", "other")
 
 # Which span types satisfy which expected type (used for the "type match" feature).
 COMPATIBLE: dict[str, frozenset[str]] = {
@@ -44,7 +45,7 @@ COMPATIBLE: dict[str, frozenset[str]] = {
     DATE: frozenset({DATE}),
     DURATION: frozenset({DURATION}),
     AGE: frozenset({AGE}),
-    PERSON: frozenset({PERSON, ORG, "proper"}),
+    PERSON: frozenset({PERSON, ROLE, ORG, "proper"}),
     ORG: frozenset({ORG, "proper"}),
     LOCATION: frozenset({"proper", ORG}),
     RATING: frozenset({RATING}),
@@ -286,6 +287,19 @@ _RATING_RX = re.compile(
     r"|reasonably(?:\s+|\s*\n\s*)good|outstanding|good|inadequate|poor)\b",
     re.IGNORECASE,
 )
+# A role named in lower case answers "who" as a name does ("led by a consultant psychologist", "chaired by
+# the chief executive"): a few modifiers and a role noun.
+_ROLE_NOUNS = (
+    "psychologist|psychologists|manager|managers|director|directors|officer|officers|executive|leader|leaders|chair|"
+    "head|lead|adviser|advisers|advisor|advisors|coordinator|consultant|consultants|nurse|nurses|"
+    "practitioner|practitioners|inspector|inspectors|governor|clinician|clinicians|commissioner|therapist|therapists|"
+    "psychiatrist|paediatrician|paediatricians|councillor|councillors|mayor|minister|secretary|chairman|chairwoman|chairperson"
+)
+_ROLE_RX = re.compile(rf"\b(?:{_ROLE_NOUNS})\b")
+_ROLE_WORDS = frozenset(_ROLE_NOUNS.split("|"))
+_ROLE_DETERMINERS = frozenset("the a an its their our".split())
+_ROLE_MODIFIER_RX = re.compile(r"[a-z][a-z’'-]*")
+_NOT_MODIFIERS = frozenset("and or with by as is are was were be been to of for in on at from who which that has have had".split())
 _ACRONYM_RX = re.compile(r"\b[A-Z][A-Z&]{1,6}s?\b")
 _CAPWORD = r"(?:[A-Z][a-z’'\-]+|[A-Z]\.|[A-Z][a-z]*[A-Z][a-z]+)"
 _NAME_RX = re.compile(rf"\b{_CAPWORD}(?:[ \t]+(?:\n[ \t]*)?(?:{_CAPWORD}|(?:de|van|von|da|al|du|le|la|of|the|and|for|upon|on)\b)){{0,5}}(?<![ \t\n])")
@@ -406,6 +420,20 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
             add(m.start() + inner.start(), m.end(), COUNT)
     for m in _RATING_RX.finditer(text):
         add(m.start(), m.end(), RATING)
+    for m in may(_ROLE_RX, bool(words & _ROLE_WORDS)):
+        # the role noun with up to three lower-case modifiers before it ("consultant psychologist", "chief
+        # executive"), and with its determiner
+        start = m.start()
+        for _ in range(3):
+            prev = re.search(r"(\S+)[ \t]+(?:\n[ \t]*)?$|(\S+)\n[ \t]*$", text[:start])
+            word = prev and (prev.group(1) or prev.group(2))
+            if not word or not _ROLE_MODIFIER_RX.fullmatch(word) or word in _NOT_MODIFIERS or word in _ROLE_DETERMINERS:
+                break
+            start = prev.start()
+        add(start, m.end(), ROLE)
+        prev = re.search(r"(\S+)\s+$", text[:start])
+        if prev and prev.group(1).lower() in _ROLE_DETERMINERS:
+            add(prev.start(), m.end(), ROLE)
     for m in _ACRONYM_RX.finditer(text):
         # a plural acronym names a group of people ("PAs", "IROs", "GPs"), not an organisation
         if m.group(0) not in ("I", "A") and len(m.group(0)) >= 2 and not m.group(0).endswith("s"):

@@ -178,3 +178,17 @@ def test_a_plural_acronym_is_a_group_of_people_not_an_organisation():
     orgs = [text[a:b] for a, b, k in typed_spans(text) if k == "org"]
     assert "NHS" in orgs and "LADO" in orgs
     assert "PAs" not in orgs and "IROs" not in orgs
+
+
+@pytest.mark.parametrize(
+    "text, roles",
+    [
+        ("The clinical service, led by a consultant psychologist, is embedded.", {"a consultant psychologist", "consultant psychologist"}),
+        ("The board is chaired by the chief executive and meets monthly.", {"the chief executive", "chief executive"}),
+        ("Social workers and managers know children well.", {"managers"}),
+        ("Caseloads are high.", set()),
+    ],
+)
+def test_roles_named_in_lower_case(text, roles):
+    assert {text[a:b] for a, b, k in typed_spans(text) if k == "role"} >= roles
+    assert all(k != "role" or text[a:b] in roles or text[a:b] in {"a consultant", "consultant"} for a, b, k in typed_spans(text))

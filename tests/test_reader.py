@@ -558,3 +558,9 @@ def test_a_where_question_wants_the_place():
     passage = "HMP Eastmoor opened in 1987 on the site of a former airfield outside Kelbrook."
     answer = read("Where is HMP Eastmoor?", [passage], embedder=HashingEmbedder(32), threshold=0.0)
     assert answer.answer == "Kelbrook"
+
+
+def test_who_is_answered_by_a_role_named_in_lower_case():
+    passage = "When a child is involved with social care, PAs work closely with social workers. The in-house clinical service, led by a consultant psychologist, is well embedded."
+    answer = read("Who leads the in-house clinical service?", [passage], embedder=HashingEmbedder(32), threshold=0.0)
+    assert answer.answer in ("a consultant psychologist", "consultant psychologist")
