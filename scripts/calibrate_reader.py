@@ -11,6 +11,10 @@ best answer's features, rag.reader.CAL_FEATURES) and the abstention threshold on
   (--index; build it with `rag build FOLDER_WITH_THE_43_PDFS --index DIR`), once over every report and
   once with the report the question names left out, which makes it unanswerable.
 
+The product's score is the calibrated probability less RIVAL_WEIGHT times that of the best different
+answer from another sentence (rag.reader), so the threshold is chosen on that score; the logistic fit
+itself is on each best answer's own features.
+
 Label: the answer is an exact match (SQuAD normalisation); unanswerable questions are always 0. The
 corpus questions count right as `rag eval` does (span F1 >= 0.5), since their accuracy is the figure
 the threshold is chosen for.
@@ -78,12 +82,26 @@ def embed_cached(texts: list[str], tag: str) -> dict[str, np.ndarray]:
     return dict(zip(uniq, vectors))
 
 
+N_FEATURES = len(R.CAL_FEATURES)
+
+
 def best_features(question, candidates, vectors, qv, use_rank, corpus_idf=None) -> tuple[str, np.ndarray] | None:
-    ranked, debug = R._rank(question, candidates, vectors, qv, use_rank, 1, return_debug=True, corpus_idf=corpus_idf)
+    """The best answer and its row: its calibration features, its rival's (rag.reader.RIVAL_WEIGHT; zeros
+    when none) and 1 or 0 for whether it has one."""
+    ranked, debug, rivals = R._rank(question, candidates, vectors, qv, use_rank, 1, return_debug=True, return_rivals=True, corpus_idf=corpus_idf)
     if not ranked:
         return None
     best = ranked[0]
-    return candidates[best.candidate].text[best.start : best.end], debug[0]
+    rival = rivals[0]
+    row = np.concatenate([debug[0], rival if rival is not None else np.zeros(N_FEATURES), [float(rival is not None)]])
+    return candidates[best.candidate].text[best.start : best.end], row
+
+
+def confidence(X: np.ndarray, cw: np.ndarray, cb: float) -> np.ndarray:
+    """The product's score of each row: the calibrated probability less the rival's, as rag.reader gives it."""
+    p = 1 / (1 + np.exp(-(X[:, :N_FEATURES] @ cw + cb)))
+    p_rival = 1 / (1 + np.exp(-(X[:, N_FEATURES : 2 * N_FEATURES] @ cw + cb)))
+    return np.maximum(0.0, p - R.RIVAL_WEIGHT * X[:, -1] * p_rival)
 
 
 def squad_rows() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -200,8 +218,8 @@ def main() -> None:
     source = np.array([0] * len(ys) + [1] * len(yo))
     # each source weighs the same in the fit, whatever its size
     w = np.where(source == 0, 0.5 / len(ys), 0.5 / len(yo)) * len(y)
-    cw, cb = fit(X, y, w)
-    prob = 1 / (1 + np.exp(-(X @ cw + cb)))
+    cw, cb = fit(X[:, :N_FEATURES], y, w)
+    prob = confidence(X, cw, cb)
 
     def right(p: np.ndarray, labels: np.ndarray, ans: np.ndarray, thr: float) -> np.ndarray:
         """Per row: answered and right, or abstained when unanswerable."""
@@ -217,14 +235,14 @@ def main() -> None:
     grid = np.round(np.arange(0.02, 0.9, 0.01), 2)
     # the threshold is chosen on the development questions; the test questions are only reported
     Xc, yc, ans_c = corpus_rows(Path(args.corpus_index), ROOT / "tests" / "data" / "corpus_qa_dev.jsonl")
-    prob_c = 1 / (1 + np.exp(-(Xc @ cw + cb)))
+    prob_c = confidence(Xc, cw, cb)
     # ... and the team's development questions about findings and figures in the real reports
     Xr, yr, ans_r = corpus_rows(Path(args.index), ROOT / "tests" / "data" / "reports_qa_dev.jsonl")
-    prob_r = 1 / (1 + np.exp(-(Xr @ cw + cb)))
+    prob_r = confidence(Xr, cw, cb)
     Xd, yd, ans_d = corpus_rows(Path(args.index), ROOT / "tests" / "data" / "seed_qa_dev.jsonl")
-    prob_d = 1 / (1 + np.exp(-(Xd @ cw + cb)))
+    prob_d = confidence(Xd, cw, cb)
     Xt, yt, ans_t = corpus_rows(Path(args.corpus_index), ROOT / "tests" / "data" / "corpus_qa.jsonl")
-    prob_t = 1 / (1 + np.exp(-(Xt @ cw + cb)))
+    prob_t = confidence(Xt, cw, cb)
 
     def corpus_accuracy(thr: float) -> float:
         return float(right(prob_c, yc, ans_c, thr).mean())

@@ -564,3 +564,26 @@ def test_who_is_answered_by_a_role_named_in_lower_case():
     passage = "When a child is involved with social care, PAs work closely with social workers. The in-house clinical service, led by a consultant psychologist, is well embedded."
     answer = read("Who leads the in-house clinical service?", [passage], embedder=HashingEmbedder(32), threshold=0.0)
     assert answer.answer in ("a consultant psychologist", "consultant psychologist")
+
+
+def test_a_different_answer_from_another_sentence_lowers_the_confidence():
+    from rag import reader as R
+
+    emb = HashingEmbedder(32)
+    question = "How many social workers does the council employ?"
+
+    def rank(texts: list[str]):
+        cands = [SentenceCandidate(t, 0, emb.embed([t])[0]) for t in texts]
+        V = np.vstack([c.vector for c in cands])
+        out, debug, rivals = R._rank(question, cands, V, emb.embed([question])[0], False, 1, return_debug=True, return_rivals=True)
+        return cands[out[0].candidate].text[out[0].start : out[0].end], out[0].score, debug[0], rivals[0]
+
+    answer, score, x, rival = rank(["The council employs 210 social workers.", "The council employs 180 social workers."])
+    assert rival is not None
+    model = R._get_model()
+    assert score == pytest.approx(max(0.0, float(model.calibrate(x)) - R.RIVAL_WEIGHT * float(model.calibrate(rival))))
+    assert score < float(model.calibrate(x))
+    # a second sentence giving the same figure backs the answer up: no rival
+    answer, score, x, rival = rank(["The council employs 210 social workers.", "In all, 210 social workers are employed by the council."])
+    assert answer == "210" and rival is None and score == pytest.approx(float(model.calibrate(x)))
+    assert R._same_answer("210", "210 social workers") and not R._same_answer("210", "2100")
