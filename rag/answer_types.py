@@ -299,6 +299,7 @@ _ROLE_RX = re.compile(rf"\b(?:{_ROLE_NOUNS})\b")
 _ROLE_WORDS = frozenset(_ROLE_NOUNS.split("|"))
 _ROLE_DETERMINERS = frozenset("the a an its their our".split())
 _ROLE_MODIFIER_RX = re.compile(r"[a-z][a-z’'-]*")
+_WORD_BEFORE_RX = re.compile(r"(\S+)(?=\s)[ \t]*\n?[ \t]*$")  # the word before a position, across one line break
 _NOT_MODIFIERS = frozenset("and or with by as is are was were be been to of for in on at from who which that has have had".split())
 _ACRONYM_RX = re.compile(r"\b[A-Z][A-Z&]{1,6}s?\b")
 _CAPWORD = r"(?:[A-Z][a-z’'\-]+|[A-Z]\.|[A-Z][a-z]*[A-Z][a-z]+)"
@@ -425,15 +426,15 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
         # executive"), and with its determiner
         start = m.start()
         for _ in range(3):
-            prev = re.search(r"(\S+)[ \t]+(?:\n[ \t]*)?$|(\S+)\n[ \t]*$", text[:start])
-            word = prev and (prev.group(1) or prev.group(2))
+            prev = _WORD_BEFORE_RX.search(text, max(0, start - 60), start)  # a short window: one word back
+            word = prev.group(1) if prev else ""
             if not word or not _ROLE_MODIFIER_RX.fullmatch(word) or word in _NOT_MODIFIERS or word in _ROLE_DETERMINERS:
                 break
-            start = prev.start()
+            start = prev.start(1)
         add(start, m.end(), ROLE)
-        prev = re.search(r"(\S+)\s+$", text[:start])
+        prev = _WORD_BEFORE_RX.search(text, max(0, start - 60), start)
         if prev and prev.group(1).lower() in _ROLE_DETERMINERS:
-            add(prev.start(), m.end(), ROLE)
+            add(prev.start(1), m.end(), ROLE)
     for m in _ACRONYM_RX.finditer(text):
         # a plural acronym names a group of people ("PAs", "IROs", "GPs"), not an organisation
         if m.group(0) not in ("I", "A") and len(m.group(0)) >= 2 and not m.group(0).endswith("s"):

@@ -854,7 +854,7 @@ def _earlier_value(q: _Question, s: _Sentence, sp: "_Spans") -> np.ndarray:
 
 # A capitalised name just after "in", "near", "outside" ... is a place ("a former airfield outside
 # Kelbrook"), not the person or organisation a "who" / "which company" question asks for.
-_PLACE_PREPOSITIONS = frozenset("in near outside across around throughout within from to".split())
+_PLACE_PREPOSITIONS = frozenset("in near outside around within across throughout".split())  # not "to"/"from": "referred to Barnardo's"
 
 
 def _place_names(s: _Sentence, sp: "_Spans") -> np.ndarray:
