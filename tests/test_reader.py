@@ -561,9 +561,18 @@ def test_a_where_question_wants_the_place():
 
 
 def test_who_is_answered_by_a_role_named_in_lower_case():
-    passage = "When a child is involved with social care, PAs work closely with social workers. The in-house clinical service, led by a consultant psychologist, is well embedded."
-    answer = read("Who leads the in-house clinical service?", [passage], embedder=HashingEmbedder(32), threshold=0.0)
-    assert answer.answer in ("a consultant psychologist", "consultant psychologist")
+    from rag import reader as R
+
+    question = "Who leads the in-house clinical service?"
+    s = R._analyse_sentence("The in-house clinical service, led by a consultant psychologist, is well embedded.")
+    q = R._analyse_question(question)
+    sp = R._span_features(q, s, R._aligned(q, s))
+    texts = [s.text[s.starts[i] : s.ends[j]] for i, j in zip(sp.I, sp.J)]
+    type_ok = sp.dense[:, R.SPAN_DENSE.index("type_ok")]
+    # the role is an answer of the type "who" asks for; the service it leads is not
+    assert type_ok[texts.index("a consultant psychologist")] == 1.0
+    assert type_ok[texts.index("clinical service")] == 0.0
+
 
 
 def test_a_different_answer_from_another_sentence_lowers_the_confidence():
