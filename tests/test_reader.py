@@ -35,6 +35,21 @@ def ask(question: str, passages=(PAGE,), **kw):
     return read(question, list(passages), embedder=EMB, threshold=kw.pop("threshold", 0.0), **kw)
 
 
+def _spans(question: str, sentence: str):
+    """The reader's view of a question and a sentence: both analysed, the candidate spans, their texts."""
+    from rag import reader as R
+
+    q = R._analyse_question(question)
+    s = R._analyse_sentence(sentence)
+    sp = R._span_features(q, s, R._aligned(q, s))
+    return q, s, sp, [s.text[s.starts[i] : s.ends[j]] for i, j in zip(sp.I, sp.J)]
+
+
+def _flagged(texts: list[str], flags: np.ndarray) -> set[str]:
+    """The texts of the spans a rule marks."""
+    return {t for t, f in zip(texts, flags) if f}
+
+
 def test_seed_question_gives_more_than_77_percent():
     a = ask("What share of staff had over 55 cases?")
     assert a.found and a.answer == "more than 77%"
@@ -278,10 +293,7 @@ def test_a_table_row_whose_label_the_question_names_is_read():
 def test_a_named_rows_answer_is_its_whole_value():
     from rag import reader as R
 
-    s = R._analyse_sentence("Inspectorate\nHM Inspectorate of Prisons (fictional)")
-    q = R._analyse_question("Which inspectorate inspected HMP Eastmoor?")
-    sp = R._span_features(q, s, R._aligned(q, s))
-    texts = [s.text[s.starts[i] : s.ends[j]] for i, j in zip(sp.I, sp.J)]
+    q, s, sp, texts = _spans("Which inspectorate inspected HMP Eastmoor?", "Inspectorate\nHM Inspectorate of Prisons (fictional)")
     named = R._row_value("Inspectorate", s, sp, None, True)
     by_text = dict(zip(texts, named))
     assert by_text["HM Inspectorate of Prisons"] == R.ROW_VALUE_PRIOR  # the value, its aside left out
@@ -350,10 +362,7 @@ def test_stems_join_a_verb_and_its_noun():
 def test_a_name_is_quoted_whole(question, sentence, part, expected):
     from rag import reader as R
 
-    s = R._analyse_sentence(sentence)
-    q = R._analyse_question(question)
-    sp = R._span_features(q, s, R._aligned(q, s))
-    texts = [s.text[s.starts[i] : s.ends[j]] for i, j in zip(sp.I, sp.J)]
+    q, s, sp, texts = _spans(question, sentence)
     z = np.zeros(len(texts))
     z[texts.index(part)] = 5.0
     R._prefer_whole_names(question, s, sp, z)
@@ -395,12 +404,8 @@ def test_a_question_word_the_answers_own_document_never_uses_lowers_confidence()
 
 
 def test_a_figure_is_not_cut_from_its_unit():
-    from rag import reader as R
-
-    s = R._analyse_sentence("The council is in touch with 91% of its care leavers and spent £1.4 million on homes.")
-    q = R._analyse_question("How many care leavers does the council support?")
-    sp = R._span_features(q, s, R._aligned(q, s))
-    texts = {s.text[s.starts[i] : s.ends[j]] for i, j in zip(sp.I, sp.J)}
+    sentence = "The council is in touch with 91% of its care leavers and spent £1.4 million on homes."
+    texts = set(_spans("How many care leavers does the council support?", sentence)[3])
     assert "91%" in texts and "£1.4 million" in texts
     assert "91" not in texts and "1.4 million" not in texts
 
@@ -442,11 +447,8 @@ def test_a_question_about_the_earlier_figure_gets_the_one_it_changed_from():
 def test_a_place_is_not_the_organisation_a_question_asks_for():
     from rag import reader as R
 
-    s = R._analyse_sentence("The prison opened in 1987 outside Kelbrook; its education provider is Northgate Learning.")
-    q = R._analyse_question("Which company provides education at the prison?")
-    sp = R._span_features(q, s, R._aligned(q, s))
+    q, s, sp, texts = _spans("Which company provides education at the prison?", "The prison opened in 1987 outside Kelbrook; its education provider is Northgate Learning.")
     place = R._place_names(s, sp)
-    texts = [s.text[s.starts[i] : s.ends[j]] for i, j in zip(sp.I, sp.J)]
     assert place[texts.index("Kelbrook")] and not place[texts.index("Northgate Learning")]
     answer = read("Which company provides education at the prison?", [s.text], embedder=HashingEmbedder(32), threshold=0.0)
     assert answer.answer == "Northgate Learning"
@@ -456,10 +458,7 @@ def test_a_noun_phrase_the_question_names_is_quoted_whole():
     from rag import reader as R
 
     question = "In which therapies must the partnership tackle delays?"
-    s = R._analyse_sentence("Leaders should address the delays in the provision of speech and language and occupational therapies.")
-    q = R._analyse_question(question)
-    sp = R._span_features(q, s, R._aligned(q, s))
-    texts = [s.text[s.starts[i] : s.ends[j]] for i, j in zip(sp.I, sp.J)]
+    q, s, sp, texts = _spans(question, "Leaders should address the delays in the provision of speech and language and occupational therapies.")
     z = np.zeros(len(texts))
     z[texts.index("occupational")] = 5.0
     R._prefer_whole_phrases(question, s, sp, z)
@@ -490,11 +489,8 @@ def test_a_figure_given_as_an_addition_is_not_the_total():
     from rag import reader as R
 
     def flagged(question: str, sentence: str) -> set[str]:
-        s = R._analyse_sentence(sentence)
-        q = R._analyse_question(question)
-        sp = R._span_features(q, s, R._aligned(q, s))
-        flags = R._added_figure(q, s, sp)
-        return {s.text[s.starts[i] : s.ends[j]] for i, j, f in zip(sp.I, sp.J, flags) if f}
+        q, s, sp, texts = _spans(question, sentence)
+        return _flagged(texts, R._added_figure(q, s, sp))
 
     sentence = "We have been allocated 36 additional prison officers, joining the 210 officers in post."
     assert flagged("How many prison officers work at the prison?", sentence) == {"36"}
@@ -508,11 +504,8 @@ def test_a_question_about_a_judgement_wants_the_judgement():
     from rag import reader as R
 
     def judged(question: str, sentence: str) -> set[str]:
-        s = R._analyse_sentence(sentence)
-        q = R._analyse_question(question)
-        sp = R._span_features(q, s, R._aligned(q, s))
-        flags = R._evaluation(question, q.tag, s, sp)
-        return {s.text[s.starts[i] : s.ends[j]] for i, j, f in zip(sp.I, sp.J, flags) if f}
+        q, s, sp, texts = _spans(question, sentence)
+        return _flagged(texts, R._evaluation(question, q.tag, s, sp))
 
     said = "He said that work to manage the risk of harm to others is not yet good enough."
     assert "not yet good enough" in judged("How did the Chief Inspector rate work to manage the risk of harm?", said)
@@ -534,11 +527,8 @@ def test_the_title_set_after_a_name_the_question_gives_is_no_answer():
     from rag import reader as R
 
     question = "What did Justin Russell say about the efforts made?"
-    s = R._analyse_sentence("Justin Russell, HM Chief Inspector of Probation, praised the “considerable efforts made”.")
-    q = R._analyse_question(question)
-    sp = R._span_features(q, s, R._aligned(q, s))
-    flags = R._appositive(q.tag, s, sp, R._aligned(q, s))
-    flagged = {s.text[s.starts[i] : s.ends[j]] for i, j, f in zip(sp.I, sp.J, flags) if f}
+    q, s, sp, texts = _spans(question, "Justin Russell, HM Chief Inspector of Probation, praised the “considerable efforts made”.")
+    flagged = _flagged(texts, R._appositive(q.tag, s, sp, R._aligned(q, s)))
     assert "HM Chief Inspector of Probation" in flagged and "considerable efforts made" not in flagged
     # "who is Justin Russell" asks for exactly that title
     who = R._analyse_question("Who is Justin Russell?")
@@ -564,10 +554,7 @@ def test_who_is_answered_by_a_role_named_in_lower_case():
     from rag import reader as R
 
     question = "Who leads the in-house clinical service?"
-    s = R._analyse_sentence("The in-house clinical service, led by a consultant psychologist, is well embedded.")
-    q = R._analyse_question(question)
-    sp = R._span_features(q, s, R._aligned(q, s))
-    texts = [s.text[s.starts[i] : s.ends[j]] for i, j in zip(sp.I, sp.J)]
+    q, s, sp, texts = _spans(question, "The in-house clinical service, led by a consultant psychologist, is well embedded.")
     type_ok = sp.dense[:, R.SPAN_DENSE.index("type_ok")]
     # the role is an answer of the type "who" asks for; the service it leads is not
     assert type_ok[texts.index("a consultant psychologist")] == 1.0
