@@ -90,7 +90,10 @@ _ORG_HEADS = {"organisation", "organization", "company", "provider", "body", "ag
 _LOC_HEADS = {"city", "country", "place", "location", "region", "state", "area", "town", "county", "continent", "river", "street", "borough", "site", "where"}
 _MONEY_HEADS = {"cost", "costs", "price", "budget", "money", "funding", "spend", "spending", "amount", "salary", "revenue", "fee", "fees", "income", "overspend", "grant", "grants", "investment", "sum", "sums", "allocation", "award"}
 # Nouns that make the phrase before them a measure ("agency staffing level", "vacancy rate")
-_MEASURE_HEADS = {"level", "levels", "rate", "rates", "number", "figure", "figures", "target", "share", "proportion", "percentage", "size", "total", "cost"}
+_MEASURE_HEADS = {
+    "level", "levels", "rate", "rates", "number", "figure", "figures", "target", "share", "proportion", "percentage", "size",
+    "total", "cost",
+}
 _DURATION_HEADS = {"hours", "duration", "durations", "timescale", "timescales", "wait", "waits"}
 _COUNT_HEADS = {"number", "amount", "total", "size", "population", "count", "headcount", "caseload"}
 
@@ -173,12 +176,16 @@ def question_type(question: str) -> QuestionType:
         r"\bhow much of\b|\bwhat (?:%|per cent)\b|\bwhat (?:is|was|were) the (?:share|proportion|percentage|rate)\b", q
     ):
         expected = PERCENT
-    elif re.search(r"\b(?:what|which) (?:age|ages|age range|age ranges|age group|age groups|age bracket)\b|\bhow old\b|\bage range\b", q):
+    elif re.search(
+        r"\b(?:what|which) (?:age|ages|age range|age ranges|age group|age groups|age bracket)\b|\bhow old\b|\bage range\b", q
+    ):
         expected = AGE
     elif re.search(r"\b(?:over|for|during|in) (?:what|which) (?:period|length of time|timescale|timeframe)\b", q):
         expected = DURATION
     elif wh in ("what", "which") and (
-        type_head in _DURATION_HEADS or _copula_np_head(after) in _DURATION_HEADS or re.search(r"\b(?:waiting|wait|response|turnaround|processing) times?\b", q)
+        type_head in _DURATION_HEADS
+        or _copula_np_head(after) in _DURATION_HEADS
+        or re.search(r"\b(?:waiting|wait|response|turnaround|processing) times?\b", q)
     ):
         expected = DURATION  # "what are the operating hours": "24 hours a day"; "the average waiting time": "18 months"
     elif wh == "how" and nxt == "many" and re.search(r"\bhow many (?:years|months|weeks|days|nights|hours|minutes|decades)\b", q):
@@ -268,7 +275,8 @@ _DURATION_RX = _rx(
 # Ages and age ranges: "aged 12 to 24", "16- and 17-year-olds", "under-fives", "age 19 or above"
 _AGE_NUM = rf"(?:{_NUM}|{_NUM_WORD})"
 _AGE_RX = _rx(
-    rf"\b(?:(?:aged|ages?)(?: between| from)? {_AGE_NUM}(?:(?: ?(?:to|-|–|and) ?{_AGE_NUM})|(?: (?:and|or) (?:over|above|under|below|older|younger)))?"
+    rf"\b(?:(?:aged|ages?)(?: between| from)? {_AGE_NUM}"
+    rf"(?:(?: ?(?:to|-|–|and) ?{_AGE_NUM})|(?: (?:and|or) (?:over|above|under|below|older|younger)))?"
     rf"|(?:between )?the ages? of {_AGE_NUM}(?: (?:and|to) {_AGE_NUM})?"
     rf"|{_AGE_NUM}(?:-? ?(?:and|to|or) {_AGE_NUM})?(?:-| )years?(?:-| )olds?"
     rf"|under(?:-| )(?:{_AGE_NUM})s)\b"
@@ -300,7 +308,9 @@ _ROLE_WORDS = frozenset(_ROLE_NOUNS.split("|"))
 _ROLE_DETERMINERS = frozenset("the a an its their our".split())
 _ROLE_MODIFIER_RX = re.compile(r"[a-z][a-z’'-]*")
 _WORD_BEFORE_RX = re.compile(r"(\S+)(?=\s)[ \t]*\n?[ \t]*$")  # the word before a position, across one line break
-_NOT_MODIFIERS = frozenset("and or with by as is are was were be been to of for in on at from who which that has have had".split())
+_NOT_MODIFIERS = frozenset(
+    "and or with by as is are was were be been to of for in on at from who which that has have had".split()
+)
 _ACRONYM_RX = re.compile(r"\b[A-Z][A-Z&]{1,6}s?\b")
 _CAPWORD = r"(?:[A-Z][a-z’'\-]+|[A-Z]\.|[A-Z][a-z]*[A-Z][a-z]+)"
 _NAME_RX = re.compile(rf"\b{_CAPWORD}(?:[ \t]+(?:\n[ \t]*)?(?:{_CAPWORD}|(?:de|van|von|da|al|du|le|la|of|the|and|for|upon|on)\b)){{0,5}}(?<![ \t\n])")

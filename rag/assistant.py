@@ -257,7 +257,8 @@ class Assistant:
                 vector = np.asarray(data.sent_vectors[s])
                 common = dict(passage=rank, retrieval_score=float(score), title=title, named=int(data.chunk_doc[c]) in named, doc_year=year, doc_keys=words)
                 where.append((s, s))
-                context = data.sentence_text(s - 1) if s > 0 and int(data.sent_doc[s - 1]) == int(data.sent_doc[s]) and refers_back(text) else ""
+                same_doc = s > 0 and int(data.sent_doc[s - 1]) == int(data.sent_doc[s])
+                context = data.sentence_text(s - 1) if same_doc and refers_back(text) else ""
                 candidates.append(SentenceCandidate(text=text, vector=vector, label=row_label(text), context=context, **common))
                 if s + 1 < stop and is_label_line(text) and _is_value(data, s, s + 1):
                     where.append((s, s + 1))

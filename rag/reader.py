@@ -42,7 +42,20 @@ from typing import Sequence
 
 import numpy as np
 
-from .answer_types import COMPATIBLE, DATE, ORG, PERCENT, PERSON, PHRASE, RATING, QuestionType, asks_how_often, is_frequency, question_type, typed_spans
+from .answer_types import (
+    COMPATIBLE,
+    DATE,
+    ORG,
+    PERCENT,
+    PERSON,
+    PHRASE,
+    RATING,
+    QuestionType,
+    asks_how_often,
+    is_frequency,
+    question_type,
+    typed_spans,
+)
 from .embedding import Embedder
 from .results import Answer, Citation
 from .syntax import Syntax, parse_many
@@ -459,7 +472,8 @@ class _Spans:
 def _spans_from(sp: _Spans, first: int) -> _Spans:
     """The spans that start at token `first` or later."""
     keep = np.flatnonzero(sp.I >= first)
-    return _Spans(sp.I[keep], sp.J[keep], [sp.kinds[t] for t in keep], sp.dense[keep], [(names, idx[keep]) for names, idx in sp.cats])
+    cats = [(names, idx[keep]) for names, idx in sp.cats]
+    return _Spans(sp.I[keep], sp.J[keep], [sp.kinds[t] for t in keep], sp.dense[keep], cats)
 
 
 _LEN_BUCKETS = np.array([0, 0, 1, 2, 3, 4, 4, 5, 5, 5, 5] + [6] * 200)  # by token count
@@ -854,7 +868,8 @@ def _earlier_value(q: _Question, s: _Sentence, sp: "_Spans") -> np.ndarray:
 
 # A capitalised name just after "in", "near", "outside" ... is a place ("a former airfield outside
 # Kelbrook"), not the person or organisation a "who" / "which company" question asks for.
-_PLACE_PREPOSITIONS = frozenset("in near outside around within across throughout".split())  # not "to"/"from": "referred to Barnardo's"
+# not "to"/"from": "referred to Barnardo's" names an organisation
+_PLACE_PREPOSITIONS = frozenset("in near outside around within across throughout".split())
 
 
 def _place_names(s: _Sentence, sp: "_Spans") -> np.ndarray:
@@ -878,7 +893,11 @@ def _added_figure(q: _Question, s: _Sentence, sp: "_Spans") -> np.ndarray:
     low = [t.lower() for t in s.toks]
     return np.array(
         [
-            kind in ("count", "number") and ((j + 1 < len(low) and low[j + 1] in ("additional", "extra", "more", "new")) or (i > 0 and low[i - 1] in ("further", "another")))
+            kind in ("count", "number")
+            and (
+                (j + 1 < len(low) and low[j + 1] in ("additional", "extra", "more", "new"))
+                or (i > 0 and low[i - 1] in ("further", "another"))
+            )
             for kind, i, j in zip(sp.kinds, sp.I, sp.J)
         ],
         dtype=float,
@@ -934,7 +953,8 @@ def _label_named(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.nd
         if q.tag == DATE:
             words = [w for w in words if w not in _DATE_LABEL_WORDS]
         if q.tag == PHRASE and not any(wh.intersection(_keys(w)) for w in words):
-            continue  # an untyped question names the row it asks for after "what"/"which" ("which inspectorate"), not as its subject
+            # an untyped question names the row it asks for after "what"/"which" ("which inspectorate"), not as its subject
+            continue
         missing = [w for w in words if not any(x in q.weights for x in _keys(w))]
         if missing and vectors is not None and q_words:
             near = vectors.nearest(missing, q_words)
@@ -1229,7 +1249,10 @@ def _prefer_whole_phrases(question: str, s: _Sentence, sp: _Spans, z: np.ndarray
         if not wh_at[end] or not modifier(i):
             continue
         begin = i
-        while begin > 0 and (modifier(begin - 1) or (toks[begin - 1].lower() in _COORDINATORS and begin > 1 and modifier(begin - 2))):
+        # leftwards over modifiers and the "and"/"or"/"," that join them
+        while begin > 0 and (
+            modifier(begin - 1) or (begin > 1 and toks[begin - 1].lower() in _COORDINATORS and modifier(begin - 2))
+        ):
             begin -= 1
         k_whole = index.get((begin, end))
         if (begin, end) != (i, j) and k_whole is not None and z[k_whole] < z[k]:
@@ -1390,7 +1413,9 @@ def _rank(
         ranks = np.zeros(len(candidates))
     # a sentence that refers back is matched against the question with the sentence it refers to
     feature_sents = [_analyse_sentence(c.context + "\n" + c.text) if c.context else s for c, s in zip(candidates, sents)]
-    feature_aligned = [_aligned(qk, fs) if c.context else al for qk, fs, c, al in zip(questions, feature_sents, candidates, aligned)]
+    feature_aligned = [
+        _aligned(qk, fs) if c.context else al for qk, fs, c, al in zip(questions, feature_sents, candidates, aligned)
+    ]
     SF = _sentence_features(q, feature_sents, feature_aligned, cos, ranks, [c.title for c in candidates], questions)
     sz = SF @ model.sent_w - HEADING_PENALTY * np.array([_is_heading(s) for s in sents], dtype=float)
     named = np.array([c.named for c in candidates], dtype=float)
@@ -1418,7 +1443,10 @@ def _rank(
     rivals: list[tuple[float, int, str, np.ndarray]] = []  # (confidence, sentence, answer key, features)
     # spans are read with the sentence referred back to in front ("... 7,025 children with SEND. Of these,
     # 2,831 have ..."), so what the figure counts is in reach; only the sentence's own spans are kept
-    syntax = parse_many([feature_sents[k].text for k in top], [(feature_sents[k].starts, feature_sents[k].ends) for k in top]) if USE_SYNTAX else [None] * len(top)
+    if USE_SYNTAX:
+        syntax = parse_many([feature_sents[k].text for k in top], [(feature_sents[k].starts, feature_sents[k].ends) for k in top])
+    else:
+        syntax = [None] * len(top)
     for k, syn in zip(top, syntax):
         s = feature_sents[k]
         base = len(candidates[k].context) + 1 if candidates[k].context else 0
@@ -1593,7 +1621,11 @@ def read(question: str, passages: Sequence[str], *, embedder: Embedder | None = 
             text=passages[p][a:b],
             passage=p,
             label=_row_label(passages[p][a:b]) if _row_label else "",
-            context=passages[p][units[u - 1][1] : units[u - 1][2]] if u > 0 and units[u - 1][0] == p and refers_back(passages[p][a:b]) else "",
+            context=(
+                passages[p][units[u - 1][1] : units[u - 1][2]]
+                if u > 0 and units[u - 1][0] == p and refers_back(passages[p][a:b])
+                else ""
+            ),
         )
         for u, (p, a, b) in enumerate(units)
     ]

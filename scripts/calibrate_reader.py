@@ -88,7 +88,9 @@ N_FEATURES = len(R.CAL_FEATURES)
 def best_features(question, candidates, vectors, qv, use_rank, corpus_idf=None) -> tuple[str, np.ndarray] | None:
     """The best answer and its row: its calibration features, its rival's (rag.reader.RIVAL_WEIGHT; zeros
     when none) and 1 or 0 for whether it has one."""
-    ranked, debug, rivals = R._rank(question, candidates, vectors, qv, use_rank, 1, return_debug=True, return_rivals=True, corpus_idf=corpus_idf)
+    ranked, debug, rivals = R._rank(
+        question, candidates, vectors, qv, use_rank, 1, return_debug=True, return_rivals=True, corpus_idf=corpus_idf
+    )
     if not ranked:
         return None
     best = ranked[0]

@@ -183,7 +183,10 @@ def test_a_plural_acronym_is_a_group_of_people_not_an_organisation():
 @pytest.mark.parametrize(
     "text, roles",
     [
-        ("The clinical service, led by a consultant psychologist, is embedded.", {"a consultant psychologist", "consultant psychologist"}),
+        (
+            "The clinical service, led by a consultant psychologist, is embedded.",
+            {"a consultant psychologist", "consultant psychologist"},
+        ),
         ("The board is chaired by the chief executive and meets monthly.", {"the chief executive", "chief executive"}),
         ("Social workers and managers know children well.", {"managers"}),
         ("Caseloads are high.", set()),

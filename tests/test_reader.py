@@ -438,16 +438,21 @@ def test_how_often_wants_a_frequency_not_any_duration():
 def test_a_question_about_the_earlier_figure_gets_the_one_it_changed_from():
     passage = "There were 356 incidents of self-harm in the year before the inspection, up from 241 in the preceding year."
     emb = HashingEmbedder(32)
-    assert read("How many incidents of self-harm were there in the previous year?", [passage], embedder=emb, threshold=0.0).answer == "241"
-    assert read("How many self-harm incidents were recorded in the year before that?", [passage], embedder=emb, threshold=0.0).answer == "241"
+
+    def answer(question: str) -> str | None:
+        return read(question, [passage], embedder=emb, threshold=0.0).answer
+
+    assert answer("How many incidents of self-harm were there in the previous year?") == "241"
+    assert answer("How many self-harm incidents were recorded in the year before that?") == "241"
     # "the year before the inspection" dates the current figure; it does not ask for the earlier one
-    assert read("How many incidents of self-harm were there in the year before the inspection?", [passage], embedder=emb, threshold=0.0).answer == "356"
+    assert answer("How many incidents of self-harm were there in the year before the inspection?") == "356"
 
 
 def test_a_place_is_not_the_organisation_a_question_asks_for():
     from rag import reader as R
 
-    q, s, sp, texts = _spans("Which company provides education at the prison?", "The prison opened in 1987 outside Kelbrook; its education provider is Northgate Learning.")
+    sentence = "The prison opened in 1987 outside Kelbrook; its education provider is Northgate Learning."
+    q, s, sp, texts = _spans("Which company provides education at the prison?", sentence)
     place = R._place_names(s, sp)
     assert place[texts.index("Kelbrook")] and not place[texts.index("Northgate Learning")]
     answer = read("Which company provides education at the prison?", [s.text], embedder=HashingEmbedder(32), threshold=0.0)
@@ -458,7 +463,8 @@ def test_a_noun_phrase_the_question_names_is_quoted_whole():
     from rag import reader as R
 
     question = "In which therapies must the partnership tackle delays?"
-    q, s, sp, texts = _spans(question, "Leaders should address the delays in the provision of speech and language and occupational therapies.")
+    sentence = "Leaders should address the delays in the provision of speech and language and occupational therapies."
+    q, s, sp, texts = _spans(question, sentence)
     z = np.zeros(len(texts))
     z[texts.index("occupational")] = 5.0
     R._prefer_whole_phrases(question, s, sp, z)
@@ -478,7 +484,8 @@ def test_a_sentence_counting_within_the_one_before_is_read_with_it():
     assert R.refers_back("Of these, 2,831 have an EHC plan.") and not R.refers_back("Some of these children wait.")
     assert R.refers_back("He judged the leadership to be strong.") and not R.refers_back("Health visitors see every family.")
     emb = HashingEmbedder(32)
-    answer = read("How many children and young people with SEND in Haringey have an EHC plan?", [passage], embedder=emb, threshold=0.0)
+    question = "How many children and young people with SEND in Haringey have an EHC plan?"
+    answer = read(question, [passage], embedder=emb, threshold=0.0)
     assert answer.answer == "2,831"
     assert answer.sentence == "Of these, 2,831 have an education, health and care (EHC) plan."
     whole = read("How many children and young people with SEND are there in Haringey?", [passage], embedder=emb, threshold=0.0)
@@ -494,7 +501,8 @@ def test_a_figure_given_as_an_addition_is_not_the_total():
 
     sentence = "We have been allocated 36 additional prison officers, joining the 210 officers in post."
     assert flagged("How many prison officers work at the prison?", sentence) == {"36"}
-    assert flagged("A further 21 care leavers were closed to the service.", "A further 21 care leavers were closed.") == set()  # the question says "further"
+    # the question says "further"
+    assert flagged("A further 21 care leavers were closed to the service.", "A further 21 care leavers were closed.") == set()
     assert flagged("How many care leavers were closed to the service?", "A further 21 care leavers were closed.") == {"21"}
     # unless the question asks about the addition
     assert flagged("How many additional prison officers were allocated?", sentence) == set()
@@ -527,7 +535,8 @@ def test_the_title_set_after_a_name_the_question_gives_is_no_answer():
     from rag import reader as R
 
     question = "What did Justin Russell say about the efforts made?"
-    q, s, sp, texts = _spans(question, "Justin Russell, HM Chief Inspector of Probation, praised the “considerable efforts made”.")
+    sentence = "Justin Russell, HM Chief Inspector of Probation, praised the “considerable efforts made”."
+    q, s, sp, texts = _spans(question, sentence)
     flagged = _flagged(texts, R._appositive(q.tag, s, sp, R._aligned(q, s)))
     assert "HM Chief Inspector of Probation" in flagged and "considerable efforts made" not in flagged
     # "who is Justin Russell" asks for exactly that title
@@ -571,7 +580,8 @@ def test_a_different_answer_from_another_sentence_lowers_the_confidence():
     def rank(texts: list[str]):
         cands = [SentenceCandidate(t, 0, emb.embed([t])[0]) for t in texts]
         V = np.vstack([c.vector for c in cands])
-        out, debug, rivals = R._rank(question, cands, V, emb.embed([question])[0], False, 1, return_debug=True, return_rivals=True)
+        qv = emb.embed([question])[0]
+        out, debug, rivals = R._rank(question, cands, V, qv, False, 1, return_debug=True, return_rivals=True)
         return cands[out[0].candidate].text[out[0].start : out[0].end], out[0].score, debug[0], rivals[0]
 
     answer, score, x, rival = rank(["The council employs 210 social workers.", "The council employs 180 social workers."])
@@ -580,6 +590,7 @@ def test_a_different_answer_from_another_sentence_lowers_the_confidence():
     assert score == pytest.approx(max(0.0, float(model.calibrate(x)) - R.RIVAL_WEIGHT * float(model.calibrate(rival))))
     assert score < float(model.calibrate(x))
     # a second sentence giving the same figure backs the answer up: no rival
-    answer, score, x, rival = rank(["The council employs 210 social workers.", "In all, 210 social workers are employed by the council."])
+    restated = ["The council employs 210 social workers.", "In all, 210 social workers are employed by the council."]
+    answer, score, x, rival = rank(restated)
     assert answer == "210" and rival is None and score == pytest.approx(float(model.calibrate(x)))
     assert R._same_answer("210", "210 social workers") and not R._same_answer("210", "2100")
