@@ -1378,6 +1378,37 @@ def _appositive(tag: str, s: _Sentence, sp: _Spans, al: np.ndarray) -> np.ndarra
     )
 
 
+# "Besides London, which CRC ..." / "Apart from domestic abuse, which area ..." asks for another member of
+# the list the excluded thing stands in ("London and Thames Valley CRCs", "domestic abuse, exploitation and
+# youth violence"): a span next to it across "and", "or" or a comma gets this prior.
+SIBLING_PRIOR = 3.0
+_EXCLUDED_RX = re.compile(r"\b(?:besides|apart from|aside from|other than|except(?: for)?|as well as|in addition to)\s+([^,?;]+)", re.I)
+
+
+def _excluded_sibling(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
+    """1 for spans beside the excluded words across a coordinator: the other members of their list."""
+    out = np.zeros(len(sp.I))
+    m = _EXCLUDED_RX.search(question)
+    if not m:
+        return out
+    wanted = {stem(t) for t in _TOKEN_RX.findall(m.group(1)) if _WORD_RX.search(t) and t.lower() not in STOP}
+    hits = [t for t, st in enumerate(s.stems) if st in wanted]
+    if not wanted or not hits:
+        return out
+    first, last = hits[0], hits[-1]
+    if last - first > 2 * len(wanted) + 2:  # scattered words, no one phrase of the sentence
+        return out
+    low = [t.lower() for t in s.toks]
+    after = last + 2 if last + 1 < len(low) and low[last + 1] in _COORDINATORS else None
+    if after is not None and after < len(low) and low[after] in _COORDINATORS:  # ", and"
+        after += 1
+    before = first - 2 if first >= 1 and low[first - 1] in _COORDINATORS else None
+    for k, (i, j) in enumerate(zip(sp.I, sp.J)):
+        if int(i) == after or int(j) == before:
+            out[k] = 1.0
+    return out
+
+
 def _prefer_longest(sp: _Spans, z: np.ndarray, kind: str) -> None:
     """A grade is quoted whole: "requires improvement to be good" outranks the "good" inside it (in place)."""
     typed = [k for k, t in enumerate(sp.kinds) if t == kind]
@@ -1481,6 +1512,7 @@ def _rank(
             z = z + model.rating_prior * type_ok * (1.0 + 0.5 * (last & caps))
         z = z + SUBSET_PRIOR * _subset_figure(question, s, sp) + EVALUATION_PRIOR * _evaluation(question, q.tag, s, sp)
         z = z - APPOSITIVE_PENALTY * _appositive(q.tag, s, sp, feature_aligned[k])
+        z = z + SIBLING_PRIOR * _excluded_sibling(question, s, sp)
         _prefer_modifiers(s, sp, z)
         _prefer_whole_names(question, s, sp, z)
         _prefer_whole_phrases(question, s, sp, z)

@@ -594,3 +594,19 @@ def test_a_different_answer_from_another_sentence_lowers_the_confidence():
     answer, score, x, rival = rank(restated)
     assert answer == "210" and rival is None and score == pytest.approx(float(model.calibrate(x)))
     assert R._same_answer("210", "210 social workers") and not R._same_answer("210", "2100")
+
+
+def test_besides_x_wants_the_other_members_of_its_list():
+    from rag import reader as R
+
+    sentence = "Gabriel Amahwe, director of probation at London and Thames Valley CRCs, welcomed the report."
+    q, s, sp, texts = _spans("Besides London, which CRC is the director responsible for?", sentence)
+    flagged = _flagged(texts, R._excluded_sibling(q.text, s, sp))
+    assert "Thames Valley" in flagged and "Gabriel Amahwe" not in flagged and "London" not in flagged
+    listed = "The cost of living in the capital, competition from other employers and the demands of the work make recruitment hard."
+    q, s, sp, texts = _spans("Apart from competition from other employers, what makes recruitment hard?", listed)
+    flagged = _flagged(texts, R._excluded_sibling(q.text, s, sp))
+    assert {"The cost of living in the capital", "the demands of the work"} <= flagged
+    # no exclusion asked, no prior
+    q, s, sp, texts = _spans("Which CRC is the director responsible for?", sentence)
+    assert not R._excluded_sibling(q.text, s, sp).any()
