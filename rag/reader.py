@@ -1038,7 +1038,7 @@ def _miss_weights(question: str, corpus: CorpusIdf | None = None) -> dict[str, f
         return q.weights
     out = dict(q.weights)
     strong: set[str] = set()
-    for tok, tag in zip(s.toks, syn.tag):
+    for tok, tag in zip(s.toks, _repaired_tags(s, syn)):
         keys = [k for k in _keys(tok) if k in out]
         if tag.startswith(_PARAPHRASED_TAGS):
             for k in keys:
@@ -1049,6 +1049,33 @@ def _miss_weights(question: str, corpus: CorpusIdf | None = None) -> dict[str, f
             for k in keys:
                 out[k] = q.weights[k]
     return out
+
+
+_DO_FORMS = frozenset({"do", "does", "did"})
+_NOUN_PHRASE_TAGS = frozenset("DT JJ JJR JJS NN NNS NNP NNPS POS PRP PRP$ CD HYPH".split())
+
+
+def _repaired_tags(s: _Sentence, syn: Syntax) -> list[str]:
+    """The question's tags, with the main verb of a do-question tagged a verb: the small English model
+    often reads "which group does the inspection cite as ..." and "what does Open Door cater for" with the
+    verb as a noun. The noun "does" is parsed as the auxiliary of is a verb; so is the lower-case noun that
+    ends a run of noun-phrase words after "does", just before a preposition or the question's end."""
+    tags = list(syn.tag)
+    n = len(tags)
+    for t, tok in enumerate(s.toks):
+        if tok.lower() not in _DO_FORMS:
+            continue
+        head = int(syn.head[t])
+        if syn.dep[t] == "aux" and head > t and tags[head] in ("NN", "NNS"):  # parsed as the verb, tagged a noun
+            tags[head] = "VB"
+            continue
+        c = t + 1
+        while c < n and (tags[c] in _NOUN_PHRASE_TAGS or s.toks[c] == ","):
+            c += 1
+        last = c - 1
+        if last > t + 1 and tags[last] in ("NN", "NNS") and (c == n or not tags[c].startswith("VB")):
+            tags[last] = "VB"
+    return tags
 
 
 def _found_keys(texts: Sequence[_Sentence]) -> set[str]:

@@ -232,6 +232,23 @@ def test_a_missing_verb_or_adverb_counts_less_than_a_missing_noun():
     assert R._missing(q, sentence) < max(full[R.stem("nowhere")], full[R.stem("stay")]) / 10
 
 
+def test_the_main_verb_of_a_do_question_counts_as_a_verb_though_tagged_a_noun():
+    from rag import reader as R
+    from rag.syntax import available
+
+    if not available():
+        pytest.skip("spaCy's English pipeline is not installed")
+    for question, verb in [
+        ("Which youth group does the area SEND inspection cite as an example of joint work?", "cite"),
+        ("What age range does Open Door, the counselling service, cater for?", "cater"),
+    ]:
+        full = R._analyse_question(question).weights
+        assert R._miss_weights(question)[R.stem(verb)] == pytest.approx(full[R.stem(verb)] * R.MISS_POS_FACTOR), question
+    # the noun after "does" that is the subject stays a noun
+    question = "What does the inspection say about staff turnover?"
+    assert R._miss_weights(question)[R.stem("turnover")] == R._analyse_question(question).weights[R.stem("turnover")]
+
+
 def test_a_question_about_another_year_is_not_answered_by_text_that_never_names_it():
     from rag import reader as R
 
