@@ -1138,6 +1138,42 @@ def _soft_missing(q: _Question, texts: Sequence[_Sentence]) -> float:
     return max((wanted[w] for w, sim in zip(q_words, near) if sim < SOFT_MATCH), default=0.0) / 10.0
 
 
+# "How many offenders does Thames Valley CRC supervise?" is not answered by "London CRC supervises 28,819
+# ...": the sentence (or its document's title) names another organisation of the same kind, the question's
+# name's kind word ("CRC", "HMP") beside a capitalised word the question lacks, and none of the question's
+# own words for it.
+NAME_CLASH_PENALTY = 3.0
+_NAME_RUN_RX = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)+")
+
+
+def _bare(word: str) -> str:
+    return re.sub(r"['’]s$", "", word).lower()
+
+
+def _name_clash(question: str, text: str) -> bool:
+    """Whether `text` names another organisation of the kind a name in the question has (see above)."""
+    asked = {_bare(t) for t in _TOKEN_RX.findall(question)}
+    toks = _TOKEN_RX.findall(text)
+    bare = [_bare(t) for t in toks]
+    present = set(bare)
+
+    def other_name(t: int) -> bool:
+        return 0 <= t < len(toks) and toks[t][:1].isupper() and bare[t] not in asked and bare[t] not in STOP
+
+    for m in _NAME_RUN_RX.finditer(question):
+        words = [_bare(w) for w in m.group(0).split()]
+        # the kind is the last word ("Thames Valley CRC") or a leading abbreviation ("HMP Kelbrook")
+        kinds = [(words[-1], words[:-1], -1)]
+        if m.group(0).split()[0].isupper():
+            kinds.append((words[0], words[1:], 1))
+        for kind, names, side in kinds:
+            if any(w in present for w in names) or all(is_common_word(w) for w in names):
+                continue  # the same name, or a description ("Care Council") rather than a name
+            if any(bare[t] == kind and other_name(t + side) for t in range(len(toks))):
+                return True
+    return False
+
+
 # A question that names a year ("the positive rate in October 2021") is not answered by text that never
 # mentions it ("31% in the six months before the inspection"): a fixed prior on the confidence's logit.
 # SQuAD's questions rarely meet this case in the calibration data, so it is not a learned weight.
@@ -1551,6 +1587,7 @@ def _rank(
         best = np.argsort(-z, kind="stable")[: max(top_n, 1) * 2]
         miss, soft_miss = _missing(questions[k], feature_sents[k]), _soft_missing(questions[k], [feature_sents[k]])
         prior = -YEAR_MISS_PENALTY * year_miss[k] - PAST_MISS_PENALTY * _past_missing(q, s) - DOC_MISS_PENALTY * doc_miss[k]
+        prior -= NAME_CLASH_PENALTY * (_name_clash(question, s.text) or _name_clash(question, candidates[k].title))
         for rank, b in enumerate(best):
             x = np.array([sz[k], sz[k] - sz_max, lp[b], z[b], cos[k], SF[k, 3], type_ok[b], miss, ctx_miss, soft_miss, ctx_soft_miss, prior])
             p = float(model.calibrate(x))

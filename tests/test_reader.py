@@ -627,3 +627,16 @@ def test_besides_x_wants_the_other_members_of_its_list():
     # no exclusion asked, no prior
     q, s, sp, texts = _spans("Which CRC is the director responsible for?", sentence)
     assert not R._excluded_sibling(q.text, s, sp).any()
+
+
+def test_a_sentence_naming_another_organisation_of_the_asked_kind_clashes():
+    from rag import reader as R
+
+    assert R._name_clash("How many offenders does Thames Valley CRC supervise?", "London CRC supervises 28,819 people.")
+    assert R._name_clash("How many prisoners does HMP Kelbrook hold?", "HMP Eastmoor held 812 men.")
+    # the same organisation, or one named only by its kind, is no clash
+    assert not R._name_clash("How many offenders does London CRC supervise?", "London CRC supervises 28,819 people.")
+    assert not R._name_clash("How many offenders does Thames Valley CRC supervise?", "The CRC supervises 28,819 people.")
+    # a description in capitals ("Care Council") is no name; a name's first word is no kind unless an abbreviation
+    assert not R._name_clash("Who chairs the Children in Care Council?", "Northbridge City Council runs it.")
+    assert not R._name_clash("How did he describe the London Community Rehabilitation Company?", "London CRC is strong.")
