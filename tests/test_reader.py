@@ -640,3 +640,19 @@ def test_a_sentence_naming_another_organisation_of_the_asked_kind_clashes():
     # a description in capitals ("Care Council") is no name; a name's first word is no kind unless an abbreviation
     assert not R._name_clash("Who chairs the Children in Care Council?", "Northbridge City Council runs it.")
     assert not R._name_clash("How did he describe the London Community Rehabilitation Company?", "London CRC is strong.")
+
+
+def test_a_noun_phrase_answer_is_not_cut_before_its_noun():
+    from rag import reader as R
+    from rag.syntax import available, parse_many
+
+    if not available():
+        pytest.skip("spaCy's English pipeline is not installed")
+    question = "What crisis support does the local area offer families?"
+    sentence = "The local area supports families, for example by offering a 24-hour CAMHS crisis line."
+    q, s, sp, texts = _spans(question, sentence)
+    syn = parse_many([s.text], [(s.starts, s.ends)])[0]
+    z = np.zeros(len(texts))
+    z[texts.index("24-hour CAMHS crisis")] = 1.0
+    R._prefer_whole_chunks(syn, sp, z)
+    assert z[texts.index("24-hour CAMHS crisis line")] > 1.0
