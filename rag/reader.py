@@ -1012,6 +1012,20 @@ def _document_missing(q: _Question, questions: Sequence[_Question], candidates: 
     return out
 
 
+GONE_DATE_PENALTY = 3.0  # on the confidence's logit, like YEAR_MISS_PENALTY
+_ASKS_FUTURE_RX = re.compile(r"\b(?:will|next|upcoming|due|planned|scheduled|going to)\b", re.I)
+
+
+def _before_year(s: _Sentence, sp: "_Spans", year: str) -> np.ndarray:
+    """For each span: whether every year it names is before `year` (the document's): a date a question
+    about the future ("when is the next inspection due") cannot be."""
+    out = np.zeros(len(sp.I), dtype=bool)
+    for k, (i, j) in enumerate(zip(sp.I, sp.J)):
+        years = YEAR_RX.findall(s.text[s.starts[i] : s.ends[j]])
+        out[k] = bool(years) and all(y < year for y in years)
+    return out
+
+
 def _is_heading(s: _Sentence) -> bool:
     words = [t for t in s.toks if _WORD_RX.search(t)]
     if len(words) > 4 or any(t[:1].isdigit() for t in words) or ":" in s.toks:
@@ -1548,6 +1562,7 @@ def _rank(
     year_miss = _year_missing(q, candidates)
     doc_miss = _document_missing(q, questions, candidates, ctx_miss)
     often = asks_how_often(question)
+    future = q.tag == DATE and _ASKS_FUTURE_RX.search(question) is not None
     results: list[tuple[float, float, int, int, int, str, np.ndarray]] = []
     rivals: list[tuple[float, int, str, np.ndarray]] = []  # (confidence, sentence, answer key, features)
     # spans are read with the sentence referred back to in front ("... 7,025 children with SEND. Of these,
@@ -1565,6 +1580,7 @@ def _rank(
         if len(sp.I) == 0:
             continue
         type_ok = sp.dense[:, SPAN_DENSE.index("type_ok")]
+        gone = np.zeros(len(sp.I), dtype=bool)
         z = model.span_scores(sp) + model.date_prior * _date_part_bonus(q, s, sp)
         z = z - PREVIOUS_VALUE_PENALTY * _previous_value(q, s, sp) + CHANGED_TO_PRIOR * _changed_to(s, sp, feature_aligned[k])
         z = z + EARLIER_VALUE_PRIOR * _earlier_value(q, s, sp) - ADDED_FIGURE_PENALTY * _added_figure(q, s, sp)
@@ -1579,6 +1595,9 @@ def _rank(
                 type_ok = type_ok * ~own
             if q.tag in (PERSON, ORG):
                 type_ok = type_ok * ~_place_names(s, sp)
+            if future and candidates[k].doc_year:  # "when will it next ..." is not answered by a year gone by
+                gone = _before_year(s, sp, candidates[k].doc_year)
+                type_ok = type_ok * ~gone
             if often:  # "how often" wants a frequency ("once a fortnight"), not any duration
                 type_ok = type_ok * np.array([is_frequency(s.text[s.starts[i] : s.ends[j]]) for i, j in zip(sp.I, sp.J)])
             z = z + TYPE_PRIOR * type_ok
@@ -1606,7 +1625,8 @@ def _rank(
         prior = -YEAR_MISS_PENALTY * year_miss[k] - PAST_MISS_PENALTY * _past_missing(q, s) - DOC_MISS_PENALTY * doc_miss[k]
         prior -= NAME_CLASH_PENALTY * (_name_clash(question, s.text) or _name_clash(question, candidates[k].title))
         for rank, b in enumerate(best):
-            x = np.array([sz[k], sz[k] - sz_max, lp[b], z[b], cos[k], SF[k, 3], type_ok[b], miss, ctx_miss, soft_miss, ctx_soft_miss, prior])
+            span_prior = prior - GONE_DATE_PENALTY * gone[b]
+            x = np.array([sz[k], sz[k] - sz_max, lp[b], z[b], cos[k], SF[k, 3], type_ok[b], miss, ctx_miss, soft_miss, ctx_soft_miss, span_prior])
             p = float(model.calibrate(x))
             i, j = int(sp.I[b]), int(sp.J[b])
             # spans of different sentences compete on sentence log-probability + raw span score

@@ -656,3 +656,13 @@ def test_a_noun_phrase_answer_is_not_cut_before_its_noun():
     z[texts.index("24-hour CAMHS crisis")] = 1.0
     R._prefer_whole_chunks(syn, sp, z)
     assert z[texts.index("24-hour CAMHS crisis line")] > 1.0
+
+
+def test_a_question_about_the_future_is_not_answered_by_a_year_gone_by():
+    from rag import reader as R
+
+    q, s, sp, texts = _spans("When will the CRC next be inspected?", "MTC took over the CRC in 2014, and in March 2020 it was inspected.")
+    gone = _flagged(texts, R._before_year(s, sp, "2019"))
+    assert "2014" in gone and "March 2020" not in gone
+    assert R._ASKS_FUTURE_RX.search("When is the next inspection due?")
+    assert not R._ASKS_FUTURE_RX.search("When did MTC take over the CRC?")
