@@ -1012,6 +1012,11 @@ def _document_missing(q: _Question, questions: Sequence[_Question], candidates: 
     return out
 
 
+# A question asking for a figure, date, duration or age is answered by one: on the development questions
+# every right answer to such a question was of its type; an untyped best span ("the majority" for "how
+# many children") lowers the confidence's logit by this.
+UNTYPED_FIGURE_PENALTY = 3.0
+_FIGURE_TAGS = frozenset({"percent", "count", "money", "date", "duration", "age"})
 GONE_DATE_PENALTY = 3.0  # on the confidence's logit, like YEAR_MISS_PENALTY
 _ASKS_FUTURE_RX = re.compile(r"\b(?:will|next|upcoming|due|planned|scheduled|going to)\b", re.I)
 
@@ -1563,6 +1568,7 @@ def _rank(
     doc_miss = _document_missing(q, questions, candidates, ctx_miss)
     often = asks_how_often(question)
     future = q.tag == DATE and _ASKS_FUTURE_RX.search(question) is not None
+    figure_asked = q.tag in _FIGURE_TAGS
     results: list[tuple[float, float, int, int, int, str, np.ndarray]] = []
     rivals: list[tuple[float, int, str, np.ndarray]] = []  # (confidence, sentence, answer key, features)
     # spans are read with the sentence referred back to in front ("... 7,025 children with SEND. Of these,
@@ -1629,10 +1635,16 @@ def _rank(
             x = np.array([sz[k], sz[k] - sz_max, lp[b], z[b], cos[k], SF[k, 3], type_ok[b], miss, ctx_miss, soft_miss, ctx_soft_miss, span_prior])
             p = float(model.calibrate(x))
             i, j = int(sp.I[b]), int(sp.J[b])
-            # spans of different sentences compete on sentence log-probability + raw span score
-            results.append((float(slogp[k] + z[b]), p, int(k), int(s.starts[i]) - base, int(s.ends[j]) - base, sp.kinds[b], x))
             if rank < RIVAL_SPANS:
                 rivals.append((p, int(k), _answer_key(s.text[s.starts[i] : s.ends[j]]), x))
+            if figure_asked and not type_ok[b]:
+                # lowers the answer's own confidence, not its weight as a rival: an untyped rival is no
+                # reason to trust another answer more (development cost 66 -> 72 when it was)
+                x = x.copy()
+                x[-1] -= UNTYPED_FIGURE_PENALTY
+                p = float(model.calibrate(x))
+            # spans of different sentences compete on sentence log-probability + raw span score
+            results.append((float(slogp[k] + z[b]), p, int(k), int(s.starts[i]) - base, int(s.ends[j]) - base, sp.kinds[b], x))
     results.sort(key=lambda r: (-r[0], r[2], r[3], r[4]))
     out: list[ScoredSpan] = []
     debug: list[np.ndarray] = []

@@ -666,3 +666,15 @@ def test_a_question_about_the_future_is_not_answered_by_a_year_gone_by():
     assert "2014" in gone and "March 2020" not in gone
     assert R._ASKS_FUTURE_RX.search("When is the next inspection due?")
     assert not R._ASKS_FUTURE_RX.search("When did MTC take over the CRC?")
+
+
+def test_a_figure_question_answered_by_no_figure_is_less_sure(monkeypatch):
+    from rag import reader as R
+
+    passage = "Members of the specialist autism team have smaller caseloads, so they are available in a crisis."
+    question = "What is the average caseload in the specialist autism team?"
+    sure = read(question, [passage], embedder=HashingEmbedder(32), threshold=0.0)
+    monkeypatch.setattr(R, "UNTYPED_FIGURE_PENALTY", 0.0)
+    unpenalised = read(question, [passage], embedder=HashingEmbedder(32), threshold=0.0)
+    assert sure.answer == unpenalised.answer and not any(c.isdigit() for c in sure.answer)
+    assert sure.score < unpenalised.score
