@@ -82,6 +82,10 @@ _SKIP_HEAD = {
     "would", "should", "may", "might", "must", "the", "a", "an", "of", "kind", "type", "sort", "form", "in", "on",
     "at", "to", "for", "by", "with", "from", "it", "they", "he", "she", "this", "that", "these", "those", "there",
 }
+_CAUSE_VERB_RX = re.compile(
+    r"\bwhat (?:has |have |had )?(?:brought|pulled|dragged|pushed|kept|held|caused|led to|lowered|reduced|prevented|stopped|"
+    r"limited|undermined|affected|explains?|explained|drove|driven)\b"
+)
 _RATING_HEADS = {"grade", "grades", "rating", "ratings", "judgement", "judgements", "judgment", "judgments", "rated", "graded", "judged", "verdict", "outcome", "score", "scores"}
 _PERCENT_HEADS = {"share", "proportion", "percentage", "percent", "per", "fraction", "rate", "ratio"}
 _DATE_HEADS = {"date", "dates", "year", "years", "day", "days", "month", "months", "time", "century", "decade", "era", "season"}
@@ -206,6 +210,8 @@ def question_type(question: str) -> QuestionType:
         expected = DATE
     elif wh == "who":
         expected = PERSON
+    elif wh == "what" and _CAUSE_VERB_RX.search(q):
+        expected = PHRASE  # "what dragged the rating down": a cause, though the question names a rating
     elif (wh in ("what", "which") and (head in _RATING_HEADS or type_head in _RATING_HEADS or re.search(r"\b(grade|rating|judgement|judgment)\b", q))) or re.search(
         r"\bhow (?:was|were|is|are|did)\b.*\b(rated|graded|judged|assessed|scored)\b|\boverall effectiveness\b", q
     ):

@@ -195,3 +195,9 @@ def test_a_plural_acronym_is_a_group_of_people_not_an_organisation():
 def test_roles_named_in_lower_case(text, roles):
     assert {text[a:b] for a, b, k in typed_spans(text) if k == "role"} >= roles
     assert all(k != "role" or text[a:b] in roles or text[a:b] in {"a consultant", "consultant"} for a, b, k in typed_spans(text))
+
+
+def test_what_dragged_a_rating_down_asks_for_a_cause_not_a_rating():
+    assert question_type("What brought London CRC's rating down?").expected == "phrase"
+    assert question_type("According to the Chief Inspector, what dragged the overall rating down?").expected == "phrase"
+    assert question_type("What rating did London CRC get?").expected == "rating"
