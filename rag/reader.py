@@ -1426,17 +1426,18 @@ def _subset_figure(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
 # so this is a fixed prior.
 EVALUATION_PRIOR = 2.0
 _EVALUATION_QUESTION_RX = re.compile(
-    r"^\s*(?:how|what)\s+(?:did|does|do|has|have|had|was|were|is|are)\b.*\b(describe|described|rate|rated|judge|judged|"
+    r"^\s*(?:how|what)\s+(?:(?:word|words|term|phrase|adjective|language)\s+)?(?:did|does|do|has|have|had|was|were|is|are)\b.*\b(describe|described|rate|rated|judge|judged|"
     r"assess|assessed|say|said|find|found|think|thought|call|called|term|termed|characteri[sz]e|characteri[sz]ed|consider|considered|"
     r"regard|regarded|view|viewed|conclude|concluded)\b",
     re.I,
 )
 _COPULAS = frozenset("is was were are be been being remains remained remain seemed seems as".split())
+_CLAUSE_WORDS = frozenset("even although though because while but since despite when whereas".split())
 _OPEN_QUOTES = frozenset("“‘\"'")
 _CLOSE_QUOTES = frozenset("”’\"'")
 
 
-def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans) -> np.ndarray:
+def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans, al: np.ndarray | None = None) -> np.ndarray:
     """1 for spans that are a judgement a "how did X describe Y" question asks for: a predicate after a
     copula running to a clause end, or a quotation's whole words."""
     asked = _EVALUATION_QUESTION_RX.search(question)
@@ -1451,8 +1452,8 @@ def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans) -> np.ndarray
         i, j = int(i), int(j)
         if any(t[:1].isupper() for t in toks[i : j + 1]):
             continue  # a judgement is no name
-        closes = j + 1 >= n or toks[j + 1] in ".,;:!?" or toks[j + 1] in _CLOSE_QUOTES
-        if i > 0 and low[i - 1] in _COPULAS and closes and not naming:
+        closes = j + 1 >= n or toks[j + 1] in ".,;:!?" or toks[j + 1] in _CLOSE_QUOTES or low[j + 1] in _CLAUSE_WORDS
+        if i > 0 and low[i - 1] in _COPULAS and closes and not naming and (al is None or al[max(0, i - 5) : i - 1].any()):
             out[k] = 1.0
         elif 0 < i and j + 1 < n and toks[i - 1] in _OPEN_QUOTES and toks[j + 1] in _CLOSE_QUOTES:
             out[k] = 1.0
@@ -1613,7 +1614,7 @@ def _rank(
             last = np.array([j == len(s.toks) - 1 or not any(_WORD_RX.search(t) for t in s.toks[j + 1 :]) for j in sp.J])
             caps = np.array([s.toks[i][:1].isupper() for i in sp.I])
             z = z + model.rating_prior * type_ok * (1.0 + 0.5 * (last & caps))
-        z = z + SUBSET_PRIOR * _subset_figure(question, s, sp) + EVALUATION_PRIOR * _evaluation(question, q.tag, s, sp)
+        z = z + SUBSET_PRIOR * _subset_figure(question, s, sp) + EVALUATION_PRIOR * _evaluation(question, q.tag, s, sp, feature_aligned[k])
         z = z - APPOSITIVE_PENALTY * _appositive(q.tag, s, sp, feature_aligned[k])
         z = z + SIBLING_PRIOR * _excluded_sibling(question, s, sp)
         _prefer_modifiers(s, sp, z)

@@ -542,6 +542,20 @@ def test_a_question_about_a_judgement_wants_the_judgement():
     assert judged("How many staff were there?", said) == set()
 
 
+def test_a_judgement_is_the_predicate_of_what_the_question_names_and_may_end_at_a_clause_word():
+    from rag import reader as R
+
+    def judged(question: str, sentence: str) -> set[str]:
+        q, s, sp, texts = _spans(question, sentence)
+        return _flagged(texts, R._evaluation(question, q.tag, s, sp, R._aligned(q, s)))
+
+    sentence = "He noted that the staff we met were motivated and upbeat even though their caseloads were high."
+    flagged = judged("How did Justin Russell describe the staff he spoke to?", sentence)
+    assert "motivated and upbeat" in flagged and "high" not in flagged
+    quoted = "Leaders have put an “impressive” HR strategy in place."
+    assert "impressive" in judged("What word did inspectors use to describe the HR strategy?", quoted)
+
+
 def test_a_span_of_only_the_questions_words_is_no_typed_answer():
     passage = "Children with SEND who cannot attend school are educated by SEND partners at Education Links."
     answer = read("Which provider educates children with SEND?", [passage], embedder=HashingEmbedder(32), threshold=0.0)
