@@ -426,10 +426,8 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
         s = m.group(0)
         if not s.strip():
             continue
-        # a year inside a date ("March 2024") is not a count of anything
-        if re.fullmatch(_YEAR, s.strip()) and any(
-            kind == DATE and a <= m.start() and m.end() <= b for (a, b), kind in found.items()
-        ):
+        # a number inside a date ("March 2024", "11 to 22 March") is not a count of anything
+        if any(kind == DATE and a <= m.start() and m.end() <= b for (a, b), kind in found.items()):
             continue
         add(m.start(), m.end(), COUNT)
         inner = re.search(r"\d|\b(?:%s)\b" % _NUM_WORD, s, re.IGNORECASE)

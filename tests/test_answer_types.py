@@ -201,3 +201,8 @@ def test_what_dragged_a_rating_down_asks_for_a_cause_not_a_rating():
     assert question_type("What brought London CRC's rating down?").expected == "phrase"
     assert question_type("According to the Chief Inspector, what dragged the overall rating down?").expected == "phrase"
     assert question_type("What rating did London CRC get?").expected == "rating"
+
+
+def test_a_number_inside_a_date_is_no_count():
+    text = "Fieldwork 11 to 22 March 2019, when 41 people were interviewed."
+    assert set(spans(text, "count")) == {"41"}
