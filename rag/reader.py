@@ -1398,6 +1398,23 @@ def _prefer_whole_names(question: str, s: _Sentence, sp: _Spans, z: np.ndarray) 
             z[k_whole] = z[k] + 1e-3
 
 
+# "held 812 men, against an operational capacity of 840": the figure set right after the thing the
+# question names ("capacity of 840", "caseload was 19", "rate: 31%") is that thing's value.
+NAMED_VALUE_PRIOR = 1.0
+_VALUE_LINKS = frozenset("of at was is were are stood reached totalled totaled : = to".split())
+
+
+def _named_value(s: _Sentence, sp: _Spans, al: np.ndarray) -> np.ndarray:
+    """1 for figures just after a question word and a linking word ("capacity of 840")."""
+    out = np.zeros(len(sp.I))
+    low = [t.lower() for t in s.toks]
+    for k, i in enumerate(sp.I):
+        i = int(i)
+        if sp.kinds[k] in _NUMERIC_KINDS and i >= 2 and low[i - 1] in _VALUE_LINKS and al[i - 2] > 0 and s.content[i - 2]:
+            out[k] = 1.0
+    return out
+
+
 # "How many of the concerns were priority concerns?" asks for part of a whole; "We raised nine concerns,
 # of which four were priority concerns" gives the whole first. The figure after "of which" / "of these"
 # gets this prior when the question asks for a part.
@@ -1617,6 +1634,8 @@ def _rank(
         z = z + SUBSET_PRIOR * _subset_figure(question, s, sp) + EVALUATION_PRIOR * _evaluation(question, q.tag, s, sp, feature_aligned[k])
         z = z - APPOSITIVE_PENALTY * _appositive(q.tag, s, sp, feature_aligned[k])
         z = z + SIBLING_PRIOR * _excluded_sibling(question, s, sp)
+        if q.tag in _NUMERIC_KINDS:
+            z = z + NAMED_VALUE_PRIOR * _named_value(s, sp, feature_aligned[k])
         _prefer_modifiers(s, sp, z)
         _prefer_whole_names(question, s, sp, z)
         _prefer_whole_phrases(question, s, sp, z)

@@ -692,3 +692,15 @@ def test_a_figure_question_answered_by_no_figure_is_less_sure(monkeypatch):
     unpenalised = read(question, [passage], embedder=HashingEmbedder(32), threshold=0.0)
     assert sure.answer == unpenalised.answer and not any(c.isdigit() for c in sure.answer)
     assert sure.score < unpenalised.score
+
+
+def test_the_figure_set_after_the_thing_asked_about_is_its_value():
+    from rag import reader as R
+
+    question = "How many men could HMP Eastmoor hold at its operational capacity?"
+    sentence = "The prison held 812 men, against an operational capacity of 840."
+    q, s, sp, texts = _spans(question, sentence)
+    flagged = _flagged(texts, R._named_value(s, sp, R._aligned(q, s)))
+    assert "840" in flagged and "812" not in flagged
+    answer = read(question, [sentence], embedder=HashingEmbedder(32), threshold=0.0)
+    assert answer.answer == "840"
