@@ -429,6 +429,10 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
         # a number inside a date ("March 2024", "11 to 22 March") is not a count of anything
         if any(kind == DATE and a <= m.start() and m.end() <= b for (a, b), kind in found.items()):
             continue
+        # nor is a section number opening a line ("2.1 Assessment")
+        line_start = not text[: m.start()].strip() or text[: m.start()].rstrip(" \t").endswith("\n")
+        if line_start and re.fullmatch(r"\d+(?:\.\d+)+", s.strip()) and re.match(r"\s+[A-Z]", text[m.end() :]):
+            continue
         add(m.start(), m.end(), COUNT)
         inner = re.search(r"\d|\b(?:%s)\b" % _NUM_WORD, s, re.IGNORECASE)
         if inner and inner.start() > 0:

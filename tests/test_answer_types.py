@@ -206,3 +206,8 @@ def test_what_dragged_a_rating_down_asks_for_a_cause_not_a_rating():
 def test_a_number_inside_a_date_is_no_count():
     text = "Fieldwork 11 to 22 March 2019, when 41 people were interviewed."
     assert set(spans(text, "count")) == {"41"}
+
+
+def test_a_section_number_opening_a_line_is_no_count():
+    assert spans("2.1 Assessment\nGood", "count") == []
+    assert spans("an average of 2.5 visits", "count") == ["2.5"]
