@@ -1482,15 +1482,47 @@ def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans, al: np.ndarra
 APPOSITIVE_PENALTY = 2.0
 
 
-def _appositive(tag: str, s: _Sentence, sp: _Spans, al: np.ndarray) -> np.ndarray:
-    """1 for capitalised spans set off by a comma after a capitalised question word, for untyped questions."""
-    if tag not in (PHRASE, "manner", "reason"):
+def _appositive(tag: str, s: _Sentence, sp: _Spans, al: np.ndarray, asks_title: bool = False) -> np.ndarray:
+    """1 for capitalised spans set off by a comma after a capitalised question word, for untyped questions
+    that do not ask for a title."""
+    if tag not in (PHRASE, "manner", "reason") or asks_title:
         return np.zeros(len(sp.I))
     toks = s.toks
     return np.array(
         [i >= 2 and toks[i - 1] == "," and al[i - 2] > 0 and toks[i - 2][:1].isupper() and toks[i][:1].isupper() for i in sp.I],
         dtype=float,
     )
+
+
+# "Who is Justin Russell?" / "What is Gabriel Amahwe's job title?" asks for the title set off after the
+# name: "Justin Russell, HM Chief Inspector of Probation, found ..." answers "HM Chief Inspector of
+# Probation". The whole comma-bounded phrase after the name gets this prior.
+TITLE_PRIOR = 3.0
+_ASKS_TITLE_RX = re.compile(
+    r"^\s*(?:(?i:who (?:is|was)) (?P<a>[A-Z][\w’'-]*(?: [A-Z][\w’'-]*)+)\s*\??\s*$"
+    r"|(?i:what (?:is|was)) (?P<b>[A-Z][\w’'-]*(?: [A-Z][\w’'-]*)*?)['’]s (?i:job title|title|role|job|position|post)\b"
+    r"|(?i:what (?:job title|title|role|job|position|post) (?:does|did)) (?P<c>[A-Z][\w’'-]*(?: [A-Z][\w’'-]*)*) (?:hold|have|has))"
+)
+
+
+def asks_title(question: str) -> tuple[str, ...]:
+    """The name whose title the question asks for, as its words, or () when it asks for no title."""
+    m = _ASKS_TITLE_RX.search(question)
+    if not m:
+        return ()
+    return tuple((m.group("a") or m.group("b") or m.group("c")).split())
+
+
+def _title_after(name: tuple[str, ...], s: _Sentence, sp: _Spans) -> np.ndarray:
+    """1 for the span between the comma after `name` and the next comma or full stop."""
+    out = np.zeros(len(sp.I))
+    toks, n, m = s.toks, len(s.toks), len(name)
+    for t in range(n - m):
+        if tuple(toks[t : t + m]) == name and toks[t + m] == ",":
+            first = t + m + 1
+            last = next((u - 1 for u in range(first, n) if toks[u] in (",", ".", ";")), n - 1)
+            out[(sp.I == first) & (sp.J == last)] = 1.0
+    return out
 
 
 # "Besides London, which CRC ..." / "Apart from domestic abuse, which area ..." asks for another member of
@@ -1587,6 +1619,7 @@ def _rank(
     often = asks_how_often(question)
     future = q.tag == DATE and _ASKS_FUTURE_RX.search(question) is not None
     figure_asked = q.tag in _FIGURE_TAGS
+    title_of = asks_title(question)
     results: list[tuple[float, float, int, int, int, str, np.ndarray]] = []
     rivals: list[tuple[float, int, str, np.ndarray]] = []  # (confidence, sentence, answer key, features)
     # spans are read with the sentence referred back to in front ("... 7,025 children with SEND. Of these,
@@ -1632,7 +1665,9 @@ def _rank(
             caps = np.array([s.toks[i][:1].isupper() for i in sp.I])
             z = z + model.rating_prior * type_ok * (1.0 + 0.5 * (last & caps))
         z = z + SUBSET_PRIOR * _subset_figure(question, s, sp) + EVALUATION_PRIOR * _evaluation(question, q.tag, s, sp, feature_aligned[k])
-        z = z - APPOSITIVE_PENALTY * _appositive(q.tag, s, sp, feature_aligned[k])
+        z = z - APPOSITIVE_PENALTY * _appositive(q.tag, s, sp, feature_aligned[k], bool(title_of))
+        if title_of:
+            z = z + TITLE_PRIOR * _title_after(title_of, s, sp)
         z = z + SIBLING_PRIOR * _excluded_sibling(question, s, sp)
         if q.tag in _NUMERIC_KINDS:
             z = z + NAMED_VALUE_PRIOR * _named_value(s, sp, feature_aligned[k])

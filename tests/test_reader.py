@@ -704,3 +704,15 @@ def test_the_figure_set_after_the_thing_asked_about_is_its_value():
     assert "840" in flagged and "812" not in flagged
     answer = read(question, [sentence], embedder=HashingEmbedder(32), threshold=0.0)
     assert answer.answer == "840"
+
+
+def test_who_is_a_named_person_wants_the_title_set_after_the_name():
+    from rag import reader as R
+
+    assert R.asks_title("Who is Justin Russell?") == ("Justin", "Russell")
+    assert R.asks_title("What is Gabriel Amahwe's job title?") == ("Gabriel", "Amahwe")
+    assert R.asks_title("What position does Justin Russell hold?") == ("Justin", "Russell")
+    assert R.asks_title("Who is the director?") == () and R.asks_title("What is the role of the panel?") == ()
+    passage = "Justin Russell, HM Chief Inspector of Probation, found that the service had improved."
+    answer = read("Who is Justin Russell?", [passage], embedder=HashingEmbedder(32), threshold=0.0)
+    assert answer.answer == "HM Chief Inspector of Probation"
