@@ -1288,12 +1288,18 @@ def _prefer_whole_chunks(syn: Syntax | None, sp: _Spans, z: np.ndarray) -> None:
     if syn is None or not len(sp.I):
         return
     index = {(int(i), int(j)): k for k, (i, j) in enumerate(zip(sp.I, sp.J))}
+    # each token's noun chunk, as (first, last); a chunk and its form without the determiner share a last
+    chunk_of: dict[int, tuple[int, int]] = {}
     for a, b in syn.chunks:
-        for k, (i, j) in enumerate(zip(sp.I, sp.J)):
-            i, j = int(i), int(j)
-            whole = index.get((i, b))
-            if a <= i <= j < b and syn.tag[j].startswith("NN") and whole is not None and z[whole] <= z[k]:
-                z[whole] = z[k] + 1e-3
+        for t in range(a, b + 1):
+            if t not in chunk_of or a < chunk_of[t][0]:
+                chunk_of[t] = (a, b)
+    for k, (i, j) in enumerate(zip(sp.I, sp.J)):
+        i, j = int(i), int(j)
+        a, b = chunk_of.get(j, (j, j))
+        whole = index.get((i, b))
+        if a <= i and j < b and syn.tag[j].startswith("NN") and whole is not None and z[whole] <= z[k]:
+            z[whole] = z[k] + 1e-3
 
 
 _NAME_LINKS = frozenset({"of", "for"})
