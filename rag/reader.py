@@ -1507,7 +1507,8 @@ TITLE_PRIOR = 3.0
 _ASKS_TITLE_RX = re.compile(
     r"^\s*(?:(?i:who (?:is|was)) (?P<a>[A-Z][\w’'-]*(?: [A-Z][\w’'-]*)+)\s*\??\s*$"
     r"|(?i:what (?:is|was)) (?P<b>[A-Z][\w’'-]*(?: [A-Z][\w’'-]*)*?)['’]s (?i:job title|title|role|job|position|post)\b"
-    r"|(?i:what (?:job title|title|role|job|position|post) (?:does|did)) (?P<c>[A-Z][\w’'-]*(?: [A-Z][\w’'-]*)*) (?:hold|have|has))"
+    r"|(?i:what (?:job title|title|role|job|position|post) (?:does|did)) "
+    r"(?P<c>[A-Z][\w’'-]*(?: [A-Z][\w’'-]*)*) (?:hold|have|has))"
 )
 
 
@@ -1535,7 +1536,9 @@ def _title_after(name: tuple[str, ...], s: _Sentence, sp: _Spans) -> np.ndarray:
 # the list the excluded thing stands in ("London and Thames Valley CRCs", "domestic abuse, exploitation and
 # youth violence"): a span next to it across "and", "or" or a comma gets this prior.
 SIBLING_PRIOR = 3.0
-_EXCLUDED_RX = re.compile(r"\b(?:besides|apart from|aside from|other than|except(?: for)?|as well as|in addition to)\s+([^,?;]+)", re.I)
+_EXCLUDED_RX = re.compile(
+    r"\b(?:besides|apart from|aside from|other than|except(?: for)?|as well as|in addition to)\s+([^,?;]+)", re.I
+)
 
 
 def _excluded_sibling(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
@@ -1670,7 +1673,8 @@ def _rank(
             last = np.array([j == len(s.toks) - 1 or not any(_WORD_RX.search(t) for t in s.toks[j + 1 :]) for j in sp.J])
             caps = np.array([s.toks[i][:1].isupper() for i in sp.I])
             z = z + model.rating_prior * type_ok * (1.0 + 0.5 * (last & caps))
-        z = z + SUBSET_PRIOR * _subset_figure(question, s, sp) + EVALUATION_PRIOR * _evaluation(question, q.tag, s, sp, feature_aligned[k])
+        z = z + SUBSET_PRIOR * _subset_figure(question, s, sp)
+        z = z + EVALUATION_PRIOR * _evaluation(question, q.tag, s, sp, feature_aligned[k])
         z = z - APPOSITIVE_PENALTY * _appositive(q.tag, s, sp, feature_aligned[k], bool(title_of))
         if title_of:
             z = z + TITLE_PRIOR * _title_after(title_of, s, sp)
@@ -1693,7 +1697,9 @@ def _rank(
         prior -= NAME_CLASH_PENALTY * (_name_clash(question, s.text) or _name_clash(question, candidates[k].title))
         for rank, b in enumerate(best):
             span_prior = prior - GONE_DATE_PENALTY * gone[b]
-            x = np.array([sz[k], sz[k] - sz_max, lp[b], z[b], cos[k], SF[k, 3], type_ok[b], miss, ctx_miss, soft_miss, ctx_soft_miss, span_prior])
+            x = np.array(
+                [sz[k], sz[k] - sz_max, lp[b], z[b], cos[k], SF[k, 3], type_ok[b], miss, ctx_miss, soft_miss, ctx_soft_miss, span_prior]
+            )
             p = float(model.calibrate(x))
             i, j = int(sp.I[b]), int(sp.J[b])
             if rank < RIVAL_SPANS:

@@ -634,7 +634,9 @@ def test_besides_x_wants_the_other_members_of_its_list():
     q, s, sp, texts = _spans("Besides London, which CRC is the director responsible for?", sentence)
     flagged = _flagged(texts, R._excluded_sibling(q.text, s, sp))
     assert "Thames Valley" in flagged and "Gabriel Amahwe" not in flagged and "London" not in flagged
-    listed = "The cost of living in the capital, competition from other employers and the demands of the work make recruitment hard."
+    listed = (
+        "The cost of living in the capital, competition from other employers and the demands of the work make recruitment hard."
+    )
     q, s, sp, texts = _spans("Apart from competition from other employers, what makes recruitment hard?", listed)
     flagged = _flagged(texts, R._excluded_sibling(q.text, s, sp))
     assert {"The cost of living in the capital", "the demands of the work"} <= flagged
@@ -675,7 +677,8 @@ def test_a_noun_phrase_answer_is_not_cut_before_its_noun():
 def test_a_question_about_the_future_is_not_answered_by_a_year_gone_by():
     from rag import reader as R
 
-    q, s, sp, texts = _spans("When will the CRC next be inspected?", "MTC took over the CRC in 2014, and in March 2020 it was inspected.")
+    sentence = "MTC took over the CRC in 2014, and in March 2020 it was inspected."
+    q, s, sp, texts = _spans("When will the CRC next be inspected?", sentence)
     gone = _flagged(texts, R._before_year(s, sp, "2019"))
     assert "2014" in gone and "March 2020" not in gone
     assert R._ASKS_FUTURE_RX.search("When is the next inspection due?")
