@@ -1448,6 +1448,7 @@ def _subset_figure(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
 # good enough") or the words quoted ("with “considerable efforts made”"). SQuAD asks few such questions,
 # so this is a fixed prior.
 EVALUATION_PRIOR = 2.0
+NAMED_QUOTE_FACTOR = 1.5
 _EVALUATION_QUESTION_RX = re.compile(
     r"^\s*(?:how|what)\s+(?:(?:word|words|term|phrase|adjective|language)\s+)?(?:did|does|do|has|have|had|was|were|is|are)\b.*\b(describe|described|rate|rated|judge|judged|"
     r"assess|assessed|say|said|find|found|think|thought|call|called|term|termed|characteri[sz]e|characteri[sz]ed|consider|considered|"
@@ -1473,13 +1474,13 @@ def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans, al: np.ndarra
     out = np.zeros(len(sp.I))
     for k, (i, j) in enumerate(zip(sp.I, sp.J)):
         i, j = int(i), int(j)
-        if any(t[:1].isupper() for t in toks[i : j + 1]):
-            continue  # a judgement is no name
+        if not naming and any(t[:1].isupper() for t in toks[i : j + 1]):
+            continue  # a judgement is no name (but what a thing is called may be: "‘Our Voice’")
         closes = j + 1 >= n or toks[j + 1] in ".,;:!?" or toks[j + 1] in _CLOSE_QUOTES or low[j + 1] in _CLAUSE_WORDS
         if i > 0 and low[i - 1] in _COPULAS and closes and not naming and (al is None or al[max(0, i - 5) : i - 1].any()):
             out[k] = 1.0
         elif 0 < i and j + 1 < n and toks[i - 1] in _OPEN_QUOTES and toks[j + 1] in _CLOSE_QUOTES:
-            out[k] = 1.0
+            out[k] = NAMED_QUOTE_FACTOR if naming else 1.0
     return out
 
 

@@ -719,3 +719,13 @@ def test_who_is_a_named_person_wants_the_title_set_after_the_name():
     passage = "Justin Russell, HM Chief Inspector of Probation, found that the service had improved."
     answer = read("Who is Justin Russell?", [passage], embedder=HashingEmbedder(32), threshold=0.0)
     assert answer.answer == "HM Chief Inspector of Probation"
+
+
+def test_what_a_thing_is_called_takes_the_quoted_name_even_capitalised():
+    from rag import reader as R
+
+    q, s, sp, texts = _spans(
+        "What is Merton's Children in Care Council called?",
+        "Children in care are well represented by a Children in Care Council, ‘Our Voice’.",
+    )
+    assert "Our Voice" in _flagged(texts, R._evaluation(q.text, q.tag, s, sp))
