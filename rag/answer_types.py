@@ -122,12 +122,19 @@ def _copula_np_head(after: list[str]) -> str:
     return np_words[-1] if np_words else ""
 
 
+# A question opening with a subordinate clause asks with the wh-word of its main clause.
+_LEADING_CLAUSE_RX = re.compile(
+    r"^\s*(?:when|where|while|whenever|if|once|after|before)\b[^,?]*,\s*((?:what|which|who|whom|how|when|where|why)\b.*)$"
+)
 _Q_WORD = re.compile(r"[a-z0-9£$%]+(?:['’-][a-z0-9]+)*")
 
 
 def question_type(question: str) -> QuestionType:
     """The expected answer type of `question` from its wh-word and head noun."""
     q = question.lower().replace("’", "'")
+    lead = _LEADING_CLAUSE_RX.match(q)
+    if lead:  # "when bromley places a child ..., who signs off ...": the main clause asks
+        return question_type(lead.group(1))
     words = _Q_WORD.findall(q)
     wh = "other"
     wh_pos = -1

@@ -211,3 +211,9 @@ def test_a_number_inside_a_date_is_no_count():
 def test_a_section_number_opening_a_line_is_no_count():
     assert spans("2.1 Assessment\nGood", "count") == []
     assert spans("an average of 2.5 visits", "count") == ["2.5"]
+
+
+def test_a_leading_clause_does_not_set_the_question_type():
+    question = "When Bromley places a child in an unregistered children's home, who signs off the risk assessment?"
+    assert question_type(question).expected == "person"
+    assert question_type("When did the inspection start?").expected == "date"
