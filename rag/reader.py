@@ -1450,7 +1450,8 @@ def _subset_figure(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
 EVALUATION_PRIOR = 2.0
 NAMED_QUOTE_FACTOR = 1.5
 _EVALUATION_QUESTION_RX = re.compile(
-    r"^\s*(?:how|what)\s+(?:(?:word|words|term|phrase|adjective|language)\s+)?(?:did|does|do|has|have|had|was|were|is|are)\b.*\b(describe|described|rate|rated|judge|judged|"
+    r"^\s*(?:how|what)\s+(?:(?:word|words|term|phrase|adjective|language)\s+)?(?:did|does|do|has|have|had|was|were|is|are)\b"
+    r".*\b(describe|described|rate|rated|judge|judged|"
     r"assess|assessed|say|said|find|found|think|thought|call|called|term|termed|characteri[sz]e|characteri[sz]ed|consider|considered|"
     r"regard|regarded|view|viewed|conclude|concluded)\b",
     re.I,
@@ -1525,6 +1526,8 @@ def _title_after(name: tuple[str, ...], s: _Sentence, sp: _Spans) -> np.ndarray:
     """1 for the span between the comma after `name` and the next comma or full stop."""
     out = np.zeros(len(sp.I))
     toks, n, m = s.toks, len(s.toks), len(name)
+    if not m:
+        return out
     for t in range(n - m):
         if tuple(toks[t : t + m]) == name and toks[t + m] == ",":
             first = t + m + 1
@@ -1699,7 +1702,8 @@ def _rank(
         for rank, b in enumerate(best):
             span_prior = prior - GONE_DATE_PENALTY * gone[b]
             x = np.array(
-                [sz[k], sz[k] - sz_max, lp[b], z[b], cos[k], SF[k, 3], type_ok[b], miss, ctx_miss, soft_miss, ctx_soft_miss, span_prior]
+                [sz[k], sz[k] - sz_max, lp[b], z[b], cos[k], SF[k, 3], type_ok[b]]
+                + [miss, ctx_miss, soft_miss, ctx_soft_miss, span_prior]
             )
             p = float(model.calibrate(x))
             i, j = int(sp.I[b]), int(sp.J[b])
