@@ -257,7 +257,10 @@ _FRACTION = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|\d+)" + f"(?:{_S})in(?:{_S})" + r"(?:two|three|four|five|six|seven|eight|nine|ten|twenty|\d+)"
     r"|(?:a|one|two|three)(?:" + _S + r")(?:half|halves|third|thirds|quarter|quarters|fifth|fifths|tenth|tenths)"
 )
-_VAGUE_SHARE = r"half|the majority|a majority|the minority|most|a minority|nearly all|almost all|all|none|a few|few|many"
+_VAGUE_SHARE = (
+    r"half|(?:the|a)(?: (?:large|vast|small|significant|overwhelming|great|clear|substantial|sizeable|tiny))? (?:majority|minority)"
+    r"|most|nearly all|almost all|all|none|a few|few|many"
+)
 
 
 def _rx(pattern: str) -> re.Pattern[str]:

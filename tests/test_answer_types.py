@@ -217,3 +217,8 @@ def test_a_leading_clause_does_not_set_the_question_type():
     question = "When Bromley places a child in an unregistered children's home, who signs off the risk assessment?"
     assert question_type(question).expected == "person"
     assert question_type("When did the inspection start?").expected == "date"
+
+
+def test_a_qualified_majority_is_a_share():
+    assert spans("As a result, a large majority of children in care live in stable homes.", "percent") == ["a large majority"]
+    assert spans("The vast majority of care leavers are in touch.", "percent") == ["The vast majority"]
