@@ -1315,8 +1315,8 @@ def _wh_nouns(question: str) -> frozenset[str]:
             named = re.match(r"(?:is|was|are|were) the names? of (?:the|a|an|its|their) ", " ".join(low[w + 1 : w + 8]))
             if named:  # "what is the name of the network ..." -> "network"
                 w += len(named.group(0).split())
-            kind = re.match(r"(?:kinds?|types?|sorts?|forms?) of ", " ".join(low[w + 1 : w + 4]))
-            if kind:  # "which kind of equipment" -> "equipment"
+            kind = re.match(r"(?:kinds?|types?|sorts?|forms?|levels?|degree|grade) of ", " ".join(low[w + 1 : w + 4]))
+            if kind:  # "which kind of equipment" -> "equipment", "what level of risk" -> "risk"
                 w += 2
             for x in toks[w + 1 : w + 4]:
                 if x.lower() in STOP:
@@ -1360,6 +1360,26 @@ def _prefer_whole_phrases(question: str, s: _Sentence, sp: _Spans, z: np.ndarray
         k_whole = index.get((begin, end))
         if (begin, end) != (i, j) and k_whole is not None and z[k_whole] < z[k]:
             z[k_whole] = z[k] + 1e-3
+
+
+# "What level of risk do they pose?" / "What kind of support ...?" asks for the words qualifying the noun:
+# "a low or medium risk of serious harm" answers "low or medium risk", not "serious harm".
+KIND_PRIOR = 4.0
+_KIND_QUESTION_RX = re.compile(r"\b(?:what|which)\s+(?:kinds?|types?|sorts?|forms?|levels?|degree|grade)\s+of\b", re.I)
+
+
+def _kind_of(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
+    """1 for spans of modifiers ending in the noun a "what kind/level of X" question names."""
+    out = np.zeros(len(sp.I))
+    wh = _wh_nouns(question) if _KIND_QUESTION_RX.search(question) else frozenset()
+    if not wh:
+        return out
+    q_keys = set(_analyse_question(question).weights)
+    for k, (i, j) in enumerate(zip(sp.I, sp.J)):
+        i, j = int(i), int(j)
+        if i < j and wh.intersection(_keys(s.toks[j])) and s.content[i] and not q_keys.intersection(_keys(s.toks[i])):
+            out[k] = 1.0
+    return out
 
 
 def _prefer_whole_names(question: str, s: _Sentence, sp: _Spans, z: np.ndarray) -> None:
@@ -1683,6 +1703,7 @@ def _rank(
         if title_of:
             z = z + TITLE_PRIOR * _title_after(title_of, s, sp)
         z = z + SIBLING_PRIOR * _excluded_sibling(question, s, sp)
+        z = z + KIND_PRIOR * _kind_of(question, s, sp)
         if q.tag in _NUMERIC_KINDS:
             z = z + NAMED_VALUE_PRIOR * _named_value(s, sp, feature_aligned[k])
         _prefer_modifiers(s, sp, z)

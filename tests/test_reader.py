@@ -729,3 +729,10 @@ def test_what_a_thing_is_called_takes_the_quoted_name_even_capitalised():
         "Children in care are well represented by a Children in Care Council, ‘Our Voice’.",
     )
     assert "Our Voice" in _flagged(texts, R._evaluation(q.text, q.tag, s, sp))
+
+
+def test_what_level_of_x_wants_the_words_qualifying_x():
+    passage = "London CRC supervises people who pose a low or medium risk of serious harm."
+    question = "What level of risk do the people London CRC supervises pose?"
+    answer = read(question, [passage], embedder=HashingEmbedder(32), threshold=0.0)
+    assert answer.answer == "low or medium risk"
