@@ -1598,6 +1598,33 @@ def _prefer_longest(sp: _Spans, z: np.ndarray, kind: str) -> None:
                 z[outer] = z[inner] + 1e-3
 
 
+def _question_shape_priors(
+    question: str, q: _Question, s: _Sentence, sp: _Spans, al: np.ndarray, title_of: tuple[str, ...]
+) -> np.ndarray:
+    """The fixed span priors for question shapes SQuAD rarely asks (each rule above says why)."""
+    z = SUBSET_PRIOR * _subset_figure(question, s, sp)
+    z = z + EVALUATION_PRIOR * _evaluation(question, q.tag, s, sp, al)
+    z = z - APPOSITIVE_PENALTY * _appositive(q.tag, s, sp, al, bool(title_of))
+    if title_of:
+        z = z + TITLE_PRIOR * _title_after(title_of, s, sp)
+    z = z + SIBLING_PRIOR * _excluded_sibling(question, s, sp)
+    z = z + KIND_PRIOR * _kind_of(question, s, sp)
+    if q.tag in _NUMERIC_KINDS:
+        z = z + NAMED_VALUE_PRIOR * _named_value(s, sp, al)
+    return z
+
+
+def _prefer_whole_answers(question: str, q: _Question, s: _Sentence, sp: _Spans, syn: Syntax | None, z: np.ndarray) -> None:
+    """A figure keeps its modifier, a name, noun phrase or grade is quoted whole (in place)."""
+    _prefer_modifiers(s, sp, z)
+    _prefer_whole_names(question, s, sp, z)
+    _prefer_whole_phrases(question, s, sp, z)
+    if q.tag == PHRASE:
+        _prefer_whole_chunks(syn, sp, z)
+    if q.tag == RATING:
+        _prefer_longest(sp, z, RATING)
+
+
 def _rank(
     question: str,
     candidates: Sequence[SentenceCandidate],
@@ -1697,22 +1724,8 @@ def _rank(
             last = np.array([j == len(s.toks) - 1 or not any(_WORD_RX.search(t) for t in s.toks[j + 1 :]) for j in sp.J])
             caps = np.array([s.toks[i][:1].isupper() for i in sp.I])
             z = z + model.rating_prior * type_ok * (1.0 + 0.5 * (last & caps))
-        z = z + SUBSET_PRIOR * _subset_figure(question, s, sp)
-        z = z + EVALUATION_PRIOR * _evaluation(question, q.tag, s, sp, feature_aligned[k])
-        z = z - APPOSITIVE_PENALTY * _appositive(q.tag, s, sp, feature_aligned[k], bool(title_of))
-        if title_of:
-            z = z + TITLE_PRIOR * _title_after(title_of, s, sp)
-        z = z + SIBLING_PRIOR * _excluded_sibling(question, s, sp)
-        z = z + KIND_PRIOR * _kind_of(question, s, sp)
-        if q.tag in _NUMERIC_KINDS:
-            z = z + NAMED_VALUE_PRIOR * _named_value(s, sp, feature_aligned[k])
-        _prefer_modifiers(s, sp, z)
-        _prefer_whole_names(question, s, sp, z)
-        _prefer_whole_phrases(question, s, sp, z)
-        if q.tag == PHRASE:
-            _prefer_whole_chunks(syn, sp, z)
-        if q.tag == RATING:
-            _prefer_longest(sp, z, RATING)
+        z = z + _question_shape_priors(question, q, s, sp, feature_aligned[k], title_of)
+        _prefer_whole_answers(question, q, s, sp, syn, z)
         if candidates[k].label:
             z = z + _row_value(candidates[k].label, s, sp, type_ok if q.tag in TYPED_PRIOR_TAGS else None, bool(label_named[k]))
         lp = _log_softmax(z)
