@@ -210,7 +210,7 @@ CHANGE = "Agency workers make up 28% of the social work workforce, down from 41%
     ],
 )
 def test_the_value_a_figure_changed_from_is_not_the_current_one(question, passage, expected):
-    answer = read(question, [passage], embedder=HashingEmbedder(32), threshold=0.0)
+    answer = ask(question, [passage])
     assert answer.answer == expected
 
 
@@ -439,16 +439,16 @@ def test_a_question_about_part_of_a_whole_gets_the_part(question, expected):
         "four": "We raised nine concerns, of which four were priority concerns.",
         "63": "In the 12 months before the inspection there were 214 recorded assaults, of which 63 were assaults on staff.",
     }[expected]
-    answer = read(question, [passage], embedder=HashingEmbedder(32), threshold=0.0)
+    answer = ask(question, [passage])
     assert answer.answer == expected
     if expected == "four":  # the whole is still the answer when the question asks for it
-        whole = read("How many concerns were raised?", [passage], embedder=HashingEmbedder(32), threshold=0.0)
+        whole = ask("How many concerns were raised?", [passage])
         assert whole.answer == "nine"
 
 
 def test_how_often_wants_a_frequency_not_any_duration():
     passages = ["The governor had been in post for eight months.", "The library was well stocked, but men could visit it only once a fortnight."]
-    answer = read("How often could prisoners use the library?", passages, embedder=HashingEmbedder(32), threshold=0.0)
+    answer = ask("How often could prisoners use the library?", passages)
     assert answer.answer == "once a fortnight"
 
 
@@ -472,7 +472,7 @@ def test_a_place_is_not_the_organisation_a_question_asks_for():
     q, s, sp, texts = _spans("Which company provides education at the prison?", sentence)
     place = R._place_names(s, sp)
     assert place[texts.index("Kelbrook")] and not place[texts.index("Northgate Learning")]
-    answer = read("Which company provides education at the prison?", [s.text], embedder=HashingEmbedder(32), threshold=0.0)
+    answer = ask("Which company provides education at the prison?", [s.text])
     assert answer.answer == "Northgate Learning"
 
 
@@ -558,7 +558,7 @@ def test_a_judgement_is_the_predicate_of_what_the_question_names_and_may_end_at_
 
 def test_a_span_of_only_the_questions_words_is_no_typed_answer():
     passage = "Children with SEND who cannot attend school are educated by SEND partners at Education Links."
-    answer = read("Which provider educates children with SEND?", [passage], embedder=HashingEmbedder(32), threshold=0.0)
+    answer = ask("Which provider educates children with SEND?", [passage])
     assert answer.answer == "Education Links"
 
 
@@ -580,13 +580,13 @@ def test_a_pronoun_sentence_is_read_with_the_person_it_follows():
         "Justin Russell, HM Chief Inspector of Probation, found that the service had kept improving. "
         "He judged the leadership to be strong. Staff morale was high."
     )
-    answer = read("How did Justin Russell describe the leadership?", [passage], embedder=HashingEmbedder(32), threshold=0.0)
+    answer = ask("How did Justin Russell describe the leadership?", [passage])
     assert answer.answer == "strong"
 
 
 def test_a_where_question_wants_the_place():
     passage = "HMP Eastmoor opened in 1987 on the site of a former airfield outside Kelbrook."
-    answer = read("Where is HMP Eastmoor?", [passage], embedder=HashingEmbedder(32), threshold=0.0)
+    answer = ask("Where is HMP Eastmoor?", [passage])
     assert answer.answer == "Kelbrook"
 
 
@@ -690,9 +690,9 @@ def test_a_figure_question_answered_by_no_figure_is_less_sure(monkeypatch):
 
     passage = "Members of the specialist autism team have smaller caseloads, so they are available in a crisis."
     question = "What is the average caseload in the specialist autism team?"
-    sure = read(question, [passage], embedder=HashingEmbedder(32), threshold=0.0)
+    sure = ask(question, [passage])
     monkeypatch.setattr(R, "UNTYPED_FIGURE_PENALTY", 0.0)
-    unpenalised = read(question, [passage], embedder=HashingEmbedder(32), threshold=0.0)
+    unpenalised = ask(question, [passage])
     assert sure.answer == unpenalised.answer and not any(c.isdigit() for c in sure.answer)
     assert sure.score < unpenalised.score
 
@@ -705,7 +705,7 @@ def test_the_figure_set_after_the_thing_asked_about_is_its_value():
     q, s, sp, texts = _spans(question, sentence)
     flagged = _flagged(texts, R._named_value(s, sp, R._aligned(q, s)))
     assert "840" in flagged and "812" not in flagged
-    answer = read(question, [sentence], embedder=HashingEmbedder(32), threshold=0.0)
+    answer = ask(question, [sentence])
     assert answer.answer == "840"
 
 
@@ -717,7 +717,7 @@ def test_who_is_a_named_person_wants_the_title_set_after_the_name():
     assert R.asks_title("What position does Justin Russell hold?") == ("Justin", "Russell")
     assert R.asks_title("Who is the director?") == () and R.asks_title("What is the role of the panel?") == ()
     passage = "Justin Russell, HM Chief Inspector of Probation, found that the service had improved."
-    answer = read("Who is Justin Russell?", [passage], embedder=HashingEmbedder(32), threshold=0.0)
+    answer = ask("Who is Justin Russell?", [passage])
     assert answer.answer == "HM Chief Inspector of Probation"
 
 
@@ -734,5 +734,5 @@ def test_what_a_thing_is_called_takes_the_quoted_name_even_capitalised():
 def test_what_level_of_x_wants_the_words_qualifying_x():
     passage = "London CRC supervises people who pose a low or medium risk of serious harm."
     question = "What level of risk do the people London CRC supervises pose?"
-    answer = read(question, [passage], embedder=HashingEmbedder(32), threshold=0.0)
+    answer = ask(question, [passage])
     assert answer.answer == "low or medium risk"
