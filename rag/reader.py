@@ -1303,6 +1303,7 @@ def _prefer_whole_chunks(syn: Syntax | None, sp: _Spans, z: np.ndarray) -> None:
 
 
 _NAME_LINKS = frozenset({"of", "for"})
+_KIND_WORDS = r"(?:kinds?|types?|sorts?|forms?|levels?|degree|grade)"  # "which kind of equipment", "what level of risk"
 
 
 def _wh_nouns(question: str) -> frozenset[str]:
@@ -1315,7 +1316,7 @@ def _wh_nouns(question: str) -> frozenset[str]:
             named = re.match(r"(?:is|was|are|were) the names? of (?:the|a|an|its|their) ", " ".join(low[w + 1 : w + 8]))
             if named:  # "what is the name of the network ..." -> "network"
                 w += len(named.group(0).split())
-            kind = re.match(r"(?:kinds?|types?|sorts?|forms?|levels?|degree|grade) of ", " ".join(low[w + 1 : w + 4]))
+            kind = re.match(rf"{_KIND_WORDS} of ", " ".join(low[w + 1 : w + 4]))
             if kind:  # "which kind of equipment" -> "equipment", "what level of risk" -> "risk"
                 w += 2
             for x in toks[w + 1 : w + 4]:
@@ -1365,7 +1366,7 @@ def _prefer_whole_phrases(question: str, s: _Sentence, sp: _Spans, z: np.ndarray
 # "What level of risk do they pose?" / "What kind of support ...?" asks for the words qualifying the noun:
 # "a low or medium risk of serious harm" answers "low or medium risk", not "serious harm".
 KIND_PRIOR = 4.0
-_KIND_QUESTION_RX = re.compile(r"\b(?:what|which)\s+(?:kinds?|types?|sorts?|forms?|levels?|degree|grade)\s+of\b", re.I)
+_KIND_QUESTION_RX = re.compile(rf"\b(?:what|which)\s+{_KIND_WORDS}\s+of\b", re.I)
 
 
 def _kind_of(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
