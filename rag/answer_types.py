@@ -436,8 +436,9 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
         s = m.group(0)
         if not s.strip():
             continue
-        # a number inside a date ("March 2024", "11 to 22 March") is not a count of anything
-        if any(kind == DATE and a <= m.start() and m.end() <= b for (a, b), kind in found.items()):
+        # a number inside a date ("March 2024", "11 to 22 March") or an age ("aged 16 and 17", "under the
+        # age of five") is not a count of anything
+        if any(kind in (DATE, AGE) and a <= m.start() and m.end() <= b for (a, b), kind in found.items()):
             continue
         # nor is a section number opening a line ("2.1 Assessment")
         line_start = not text[: m.start()].strip() or text[: m.start()].rstrip(" \t").endswith("\n")

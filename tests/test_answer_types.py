@@ -208,6 +208,12 @@ def test_a_number_inside_a_date_is_no_count():
     assert set(spans(text, "count")) == {"41"}
 
 
+def test_a_number_inside_an_age_is_no_count():
+    assert spans("a protocol for children aged 16 and 17 who are homeless", "count") == []
+    assert spans("Children under the age of five can be referred.", "count") == []
+    assert spans("over 130 care leavers aged 21 or over", "count") == ["over 130", "130"]
+
+
 def test_a_section_number_opening_a_line_is_no_count():
     assert spans("2.1 Assessment\nGood", "count") == []
     assert spans("an average of 2.5 visits", "count") == ["2.5"]
