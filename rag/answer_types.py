@@ -215,7 +215,7 @@ def question_type(question: str) -> QuestionType:
         expected = MONEY if set(words) & _MONEY_HEADS else COUNT
     elif wh == "when" or (wh in ("what", "which") and type_head in _DATE_HEADS) or re.search(r"\b(?:what|which)\b(?:\s+\w+){0,3}\s+(?:date|dates|year|day|month)\b", q) or re.search(r"\b(in|on|since|by|until) (what|which) (year|date|day|month|century|decade)\b", q):
         expected = DATE
-    elif wh == "who":
+    elif wh == "who" or (wh == "what" and _names_a_role(q)):
         expected = PERSON
     elif wh == "what" and _CAUSE_VERB_RX.search(q):
         expected = PHRASE  # "what dragged the rating down": a cause, though the question names a rating
@@ -359,6 +359,26 @@ _AGE_WORDS = frozenset({"age", "aged", "ages", "old", "olds", "under"})
 
 def _normalise_text_ws(text: str) -> str:
     return " ".join(text.split())
+
+
+_NAME_OF_RX = re.compile(r"\bname of ((?:[\w'’-]+ ){0,5}?[\w'’-]+?)(?: (?:of|at|in|for|on|who|that|during)\b|\s*\?|$)")
+
+
+def _names_a_role(q: str) -> bool:
+    """Whether a lower-case question asks for the name of a role holder ("the name of the chief executive")."""
+    m = _NAME_OF_RX.search(q)
+    return bool(m) and bool(role_nouns(m.group(1).split()[-1]))
+
+
+def role_nouns(text: str) -> frozenset[str]:
+    """The role nouns in `text`, lower case and singular ("chairs" -> "chair", "Chief Executive" -> "executive")."""
+    found = set()
+    for word in re.findall(r"[a-z]+", text.lower()):
+        for form in (word, word[:-1] if word.endswith("s") else word):
+            if form in _ROLE_WORDS:
+                found.add(form[:-1] if form.endswith("s") and form[:-1] in _ROLE_WORDS else form)
+                break
+    return frozenset(found)
 
 
 def is_frequency(text: str) -> bool:

@@ -54,6 +54,7 @@ from .answer_types import (
     asks_how_often,
     is_frequency,
     question_type,
+    role_nouns,
     typed_spans,
 )
 from .embedding import Embedder
@@ -1193,6 +1194,34 @@ def _name_clash(question: str, text: str) -> bool:
     return False
 
 
+# "What is the name of London CRC's chief executive?" is not answered by "Justin Russell, HM Chief
+# Inspector of Probation, found ...": the sentence gives the person another role. A name whose title (the
+# comma-set phrase after it, or the words before it) holds a role noun and none of the roles the question
+# asks for lowers the confidence's logit, like a name clash.
+ROLE_CLASH_PENALTY = 3.0
+_TITLE_WINDOW = 8  # tokens read for a title after a name ("MTC director of probation at London and ...")
+
+
+def _role_clash(roles: frozenset[str], s: _Sentence, i: int, j: int) -> bool:
+    """Whether the name at tokens i..j is given a role and none of `roles` (see above)."""
+    toks = s.toks
+    if not roles or not toks[i][:1].isupper():
+        return False
+    title: list[str] = []
+    if j + 1 < len(toks) and toks[j + 1] == ",":
+        for t in toks[j + 2 : j + 2 + _TITLE_WINDOW]:
+            if t in (",", ".", ";", ":"):
+                break
+            title.append(t)
+    start = i - 1 if i >= 1 and toks[i - 1] == "," else i
+    for t in reversed(toks[max(0, start - 4) : start]):
+        if t in (",", ".", ";", ":") or t.lower() in ("by", "and", "said", "from"):
+            break
+        title.append(t)
+    given = role_nouns(" ".join(title))
+    return bool(given) and not (given & roles)
+
+
 # A question that names a year ("the positive rate in October 2021") is not answered by text that never
 # mentions it ("31% in the six months before the inspection"): a fixed prior on the confidence's logit.
 # SQuAD's questions rarely meet this case in the calibration data, so it is not a learned weight.
@@ -1681,6 +1710,7 @@ def _rank(
     future = q.tag == DATE and _ASKS_FUTURE_RX.search(question) is not None
     figure_asked = q.tag in _FIGURE_TAGS
     title_of = asks_title(question)
+    asked_roles = role_nouns(question) if q.tag == PERSON else frozenset()
     results: list[tuple[float, float, int, int, int, str, np.ndarray]] = []
     rivals: list[tuple[float, int, str, np.ndarray]] = []  # (confidence, sentence, answer key, features)
     # spans are read with the sentence referred back to in front ("... 7,025 children with SEND. Of these,
@@ -1736,6 +1766,8 @@ def _rank(
         prior -= NAME_CLASH_PENALTY * (_name_clash(question, s.text) or _name_clash(question, candidates[k].title))
         for rank, b in enumerate(best):
             span_prior = prior - GONE_DATE_PENALTY * gone[b]
+            if asked_roles and _role_clash(asked_roles, s, int(sp.I[b]), int(sp.J[b])):
+                span_prior -= ROLE_CLASH_PENALTY
             x = np.array(
                 [sz[k], sz[k] - sz_max, lp[b], z[b], cos[k], SF[k, 3], type_ok[b]]
                 + [miss, ctx_miss, soft_miss, ctx_soft_miss, span_prior]

@@ -658,6 +658,31 @@ def test_a_sentence_naming_another_organisation_of_the_asked_kind_clashes():
     assert not R._name_clash("How did he describe the London Community Rehabilitation Company?", "London CRC is strong.")
 
 
+def test_a_name_given_another_role_than_the_one_asked_clashes():
+    from rag import reader as R
+
+    def clash(roles: str, sentence: str, name: str) -> bool:
+        s = R._analyse_sentence(sentence)
+        words = name.split()
+        i = next(t for t in range(len(s.toks)) if s.toks[t : t + len(words)] == words)
+        return R._role_clash(R.role_nouns(roles), s, i, i + len(words) - 1)
+
+    russell = "Justin Russell, HM Chief Inspector of Probation, found that the service had improved."
+    assert clash("chief executive", russell, "Justin Russell")
+    assert not clash("chief inspector", russell, "Justin Russell")
+    assert clash("chair", "The director of children's services, Tom Hartley, met us.", "Tom Hartley")
+    assert not clash("chairs", "The board's independent chair, Professor Alan Greaves, met us.", "Professor Alan Greaves")
+    # a name given no role is no clash: the question may still be answered by it
+    assert not clash("chief executive", "The report was welcomed by Rob Hurd.", "Rob Hurd")
+
+
+def test_the_name_of_a_role_holder_is_asked_for_as_a_person():
+    from rag.answer_types import question_type
+
+    assert question_type("What is the name of London CRC's chief executive?").expected == "person"
+    assert question_type("What is the name of the Children in Care Council?").expected == "phrase"
+
+
 def test_a_noun_phrase_answer_is_not_cut_before_its_noun():
     from rag import reader as R
     from rag.syntax import available, parse_many
