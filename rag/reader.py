@@ -1536,18 +1536,31 @@ def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans, al: np.ndarra
 
 
 # "Justin Russell, HM Chief Inspector of Probation, found ...": the title set after a name the question
-# gives describes that person; it answers "who is Justin Russell", not "what did Justin Russell say".
+# gives describes that person; it answers "who is Justin Russell", not "what did Justin Russell say". The
+# same holds the other way round: the name before a title the question gives ("according to the Chief
+# Inspector, what dragged the rating down") is the source the question names, not its answer.
 APPOSITIVE_PENALTY = 2.0
 
 
 def _appositive(tag: str, s: _Sentence, sp: _Spans, al: np.ndarray, asks_title: bool = False) -> np.ndarray:
-    """1 for capitalised spans set off by a comma after a capitalised question word, for untyped questions
-    that do not ask for a title."""
+    """1 for capitalised spans set off by a comma after a capitalised question word, or before a title
+    holding one, for untyped questions that do not ask for a title."""
     if tag not in (PHRASE, "manner", "reason") or asks_title:
         return np.zeros(len(sp.I))
     toks = s.toks
+    n = len(toks)
+
+    def titled(j: int) -> bool:  # "Justin Russell, HM Chief Inspector, ...": the question names him by his title
+        if j + 2 >= n or toks[j + 1] != ",":
+            return False
+        end = next((u for u in range(j + 2, min(n, j + 2 + _TITLE_WINDOW)) if toks[u] in (",", ".", ";", ":")), j + 2)
+        return any(al[u] > 0 and toks[u][:1].isupper() for u in range(j + 2, end))
+
     return np.array(
-        [i >= 2 and toks[i - 1] == "," and al[i - 2] > 0 and toks[i - 2][:1].isupper() and toks[i][:1].isupper() for i in sp.I],
+        [
+            toks[i][:1].isupper() and ((i >= 2 and toks[i - 1] == "," and al[i - 2] > 0 and toks[i - 2][:1].isupper()) or titled(j))
+            for i, j in zip(sp.I, sp.J)
+        ],
         dtype=float,
     )
 

@@ -575,6 +575,16 @@ def test_the_title_set_after_a_name_the_question_gives_is_no_answer():
     assert not R._appositive(who.tag, s, sp, R._aligned(who, s)).any()
 
 
+def test_the_name_set_before_a_title_the_question_gives_is_no_answer():
+    from rag import reader as R
+
+    question = "According to the Chief Inspector, what dragged the rating down?"
+    sentence = "Justin Russell, HM Chief Inspector of Probation, said the rating was dragged down by weak planning."
+    q, s, sp, texts = _spans(question, sentence)
+    flagged = _flagged(texts, R._appositive(q.tag, s, sp, R._aligned(q, s)))
+    assert "Justin Russell" in flagged and "weak planning" not in flagged
+
+
 def test_a_pronoun_sentence_is_read_with_the_person_it_follows():
     passage = (
         "Justin Russell, HM Chief Inspector of Probation, found that the service had kept improving. "
