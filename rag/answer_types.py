@@ -82,6 +82,7 @@ _SKIP_HEAD = {
     "would", "should", "may", "might", "must", "the", "a", "an", "of", "kind", "type", "sort", "form", "in", "on",
     "at", "to", "for", "by", "with", "from", "it", "they", "he", "she", "this", "that", "these", "those", "there",
 }
+_AUX_VERBS = frozenset("did does do has had have can could will would should may might must".split())
 _CAUSE_VERB_RX = re.compile(
     r"\bwhat (?:has |have |had )?(?:brought|pulled|dragged|pushed|kept|held|caused|led to|lowered|reduced|prevented|stopped|"
     r"limited|undermined|affected|explains?|explained|drove|driven)\b"
@@ -229,7 +230,12 @@ def question_type(question: str) -> QuestionType:
         expected = MONEY
     elif wh in ("what", "which") and type_head in _COUNT_HEADS:
         expected = COUNT
-    elif wh in ("what", "which") and (type_head in _PERSON_HEADS or (near[:2] and near[1:2] and near[1] in _PERSON_HEADS and near[0] not in _ORG_HEADS)):
+    elif wh in ("what", "which") and (
+        type_head in _PERSON_HEADS
+        # "which Ofsted inspector led it" asks for a person; "what did the chief inspector say" does not: the
+        # person after "did" is the subject, and "what" is what they said
+        or (nxt not in _AUX_VERBS and near[1:2] and near[1] in _PERSON_HEADS and near[0] not in _ORG_HEADS)
+    ):
         expected = PERSON
     elif wh in ("what", "which") and (type_head in _ORG_HEADS or (near[1:2] and near[1] in _ORG_HEADS)):
         expected = ORG

@@ -1499,6 +1499,7 @@ def _subset_figure(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
 # so this is a fixed prior.
 EVALUATION_PRIOR = 2.0
 NAMED_QUOTE_FACTOR = 1.5
+ABOUT_QUOTE_FACTOR = 3.0  # 1.5 and 2 left "considerable efforts made" below "the organisation" on development data
 _EVALUATION_QUESTION_RX = re.compile(
     r"^\s*(?:how|what)\s+(?:(?:word|words|term|phrase|adjective|language)\s+)?(?:did|does|do|has|have|had|was|were|is|are)\b"
     r".*\b(describe|described|rate|rated|judge|judged|"
@@ -1532,6 +1533,8 @@ def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans, al: np.ndarra
             out[k] = 1.0
         elif 0 < i and j + 1 < n and toks[i - 1] in _OPEN_QUOTES and toks[j + 1] in _CLOSE_QUOTES:
             out[k] = NAMED_QUOTE_FACTOR if naming else 1.0
+            if not naming and al is not None and al[i : j + 1].any():
+                out[k] = ABOUT_QUOTE_FACTOR  # "what did he say about the efforts": “considerable efforts made”
     return out
 
 

@@ -228,3 +228,8 @@ def test_a_leading_clause_does_not_set_the_question_type():
 def test_a_qualified_majority_is_a_share():
     assert spans("As a result, a large majority of children in care live in stable homes.", "percent") == ["a large majority"]
     assert spans("The vast majority of care leavers are in touch.", "percent") == ["The vast majority"]
+
+
+def test_the_person_after_did_is_the_subject_not_the_answer_type():
+    assert question_type("What did the Chief Inspector say about the efforts made?").expected == "phrase"
+    assert question_type("Which Ofsted inspector led the inspection?").expected == "person"

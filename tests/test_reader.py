@@ -556,6 +556,16 @@ def test_a_judgement_is_the_predicate_of_what_the_question_names_and_may_end_at_
     assert "impressive" in judged("What word did inspectors use to describe the HR strategy?", quoted)
 
 
+def test_a_quotation_about_what_the_question_names_is_what_was_said_about_it():
+    from rag import reader as R
+
+    question = "What did the Chief Inspector say about the efforts the company had made?"
+    sentence = "He found that the service, with “considerable efforts made” by the company, had “improved”."
+    q, s, sp, texts = _spans(question, sentence)
+    prior = dict(zip(texts, R._evaluation(question, q.tag, s, sp, R._aligned(q, s))))
+    assert prior["considerable efforts made"] == R.ABOUT_QUOTE_FACTOR > prior["improved"] > 0
+
+
 def test_a_span_of_only_the_questions_words_is_no_typed_answer():
     passage = "Children with SEND who cannot attend school are educated by SEND partners at Education Links."
     answer = ask("Which provider educates children with SEND?", [passage])
