@@ -1513,6 +1513,14 @@ _OPEN_QUOTES = frozenset("“‘\"'")
 _CLOSE_QUOTES = frozenset("”’\"'")
 
 
+def _clause_start(low: list[str], t: int) -> int:
+    """The first token of the clause token t is in: after an opening quote, colon, semicolon or clause word."""
+    for u in range(t - 1, -1, -1):
+        if low[u] in _OPEN_QUOTES or low[u] in (":", ";") or low[u] in _CLAUSE_WORDS:
+            return u + 1
+    return 0
+
+
 def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans, al: np.ndarray | None = None) -> np.ndarray:
     """1 for spans that are a judgement a "how did X describe Y" question asks for: a predicate after a
     copula running to a clause end, or a quotation's whole words."""
@@ -1529,7 +1537,7 @@ def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans, al: np.ndarra
         if not naming and any(t[:1].isupper() for t in toks[i : j + 1]):
             continue  # a judgement is no name (but what a thing is called may be: "‘Our Voice’")
         closes = j + 1 >= n or toks[j + 1] in ".,;:!?" or toks[j + 1] in _CLOSE_QUOTES or low[j + 1] in _CLAUSE_WORDS
-        if i > 0 and low[i - 1] in _COPULAS and closes and not naming and (al is None or al[max(0, i - 5) : i - 1].any()):
+        if i > 0 and low[i - 1] in _COPULAS and closes and not naming and (al is None or al[_clause_start(low, i - 1) : i - 1].any()):
             out[k] = 1.0
         elif 0 < i and j + 1 < n and toks[i - 1] in _OPEN_QUOTES and toks[j + 1] in _CLOSE_QUOTES:
             out[k] = NAMED_QUOTE_FACTOR if naming else 1.0
