@@ -1032,6 +1032,17 @@ def _before_year(s: _Sentence, sp: "_Spans", year: str) -> np.ndarray:
     return out
 
 
+# The dates a report gives for its own inspection ("Inspection dates 4 to 15 March 2024") are not when the
+# next one will be, whatever their year.
+_OWN_DATES_RX = re.compile(r"\binspection dates?\b|\bdates? of (?:the |this |our )?inspection\b|\bfieldwork\b", re.I)
+
+
+def _own_inspection_dates(candidate: SentenceCandidate) -> bool:
+    """Whether a sentence (or table row) gives the dates of its report's own inspection."""
+    text = f"{candidate.label}\n{candidate.text}"
+    return _OWN_DATES_RX.search(text) is not None and _ASKS_FUTURE_RX.search(text) is None
+
+
 def _is_heading(s: _Sentence) -> bool:
     words = [t for t in s.toks if _WORD_RX.search(t)]
     if len(words) > 4 or any(t[:1].isdigit() for t in words) or ":" in s.toks:
@@ -1767,8 +1778,11 @@ def _rank(
                 type_ok = type_ok * ~own
             if q.tag in (PERSON, ORG):
                 type_ok = type_ok * ~_place_names(s, sp)
-            if future and candidates[k].doc_year:  # "when will it next ..." is not answered by a year gone by
-                gone = _before_year(s, sp, candidates[k].doc_year)
+            if future:  # "when will it next ..." is not answered by a year gone by or this inspection's dates
+                if _own_inspection_dates(candidates[k]):
+                    gone = np.array([kind == DATE for kind in sp.kinds])
+                elif candidates[k].doc_year:
+                    gone = _before_year(s, sp, candidates[k].doc_year)
                 type_ok = type_ok * ~gone
             if often:  # "how often" wants a frequency ("once a fortnight"), not any duration
                 type_ok = type_ok * np.array([is_frequency(s.text[s.starts[i] : s.ends[j]]) for i, j in zip(sp.I, sp.J)])

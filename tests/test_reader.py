@@ -733,6 +733,19 @@ def test_a_question_about_the_future_is_not_answered_by_a_year_gone_by():
     assert not R._ASKS_FUTURE_RX.search("When did MTC take over the CRC?")
 
 
+def test_a_reports_own_inspection_dates_are_not_the_next_inspection():
+    from rag import reader as R
+
+    def own(text: str, label: str = "") -> bool:
+        return R._own_inspection_dates(R.SentenceCandidate(text=text, passage=0, label=label))
+
+    assert own("4 to 15 March 2024 (unannounced)", label="Inspection dates")
+    assert own("Inspection dates: 20 March 2023 to 24 March 2023")
+    assert own("Our fieldwork took place over two weeks in March 2019.")
+    assert not own("The next inspection is due in 2027.")
+    assert not own("The council opened two children's homes in 2022.")
+
+
 def test_a_figure_question_answered_by_no_figure_is_less_sure(monkeypatch):
     from rag import reader as R
 
