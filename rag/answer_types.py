@@ -82,6 +82,10 @@ _SKIP_HEAD = {
     "would", "should", "may", "might", "must", "the", "a", "an", "of", "kind", "type", "sort", "form", "in", "on",
     "at", "to", "for", "by", "with", "from", "it", "they", "he", "she", "this", "that", "these", "those", "there",
 }
+_LABEL_NUMBER_RX = re.compile(
+    r"\b(?:band|grade|level|tier|stage|phase|category|section|paragraph|page|chapter|part|step|version|wing|unit|no\.)\s*$",
+    re.IGNORECASE,
+)
 _AUX_VERBS = frozenset("did does do has had have can could will would should may might must".split())
 _CAUSE_VERB_RX = re.compile(
     r"\bwhat (?:has |have |had )?(?:brought|pulled|dragged|pushed|kept|held|caused|led to|lowered|reduced|prevented|stopped|"
@@ -465,6 +469,9 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
         # a number inside a date ("March 2024", "11 to 22 March") or an age ("aged 16 and 17", "under the
         # age of five") is not a count of anything
         if any(kind in (DATE, AGE) and a <= m.start() and m.end() <= b for (a, b), kind in found.items()):
+            continue
+        # nor is a number naming a grade or part ("band 3 prison officers", "key stage 4", "category C")
+        if _LABEL_NUMBER_RX.search(text, 0, m.start()) and re.fullmatch(r"\d+", s.strip()):
             continue
         # nor is a section number opening a line ("2.1 Assessment")
         line_start = not text[: m.start()].strip() or text[: m.start()].rstrip(" \t").endswith("\n")

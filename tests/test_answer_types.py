@@ -233,3 +233,9 @@ def test_a_qualified_majority_is_a_share():
 def test_the_person_after_did_is_the_subject_not_the_answer_type():
     assert question_type("What did the Chief Inspector say about the efforts made?").expected == "phrase"
     assert question_type("Which Ofsted inspector led the inspection?").expected == "person"
+
+
+def test_a_number_naming_a_grade_or_part_is_no_count():
+    assert spans("Some 34% of band 3 prison officers were new", "count") == ["Some 34", "34"]
+    assert spans("pupils at key stage 4 and level 2 courses", "count") == []
+    assert spans("3 wings were closed", "count") == ["3"]
