@@ -470,6 +470,13 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
         # age of five") is not a count of anything
         if any(kind in (DATE, AGE) and a <= m.start() and m.end() <= b for (a, b), kind in found.items()):
             continue
+        # nor one inside a length of time ("less than 12 months' experience"), though "three times a year"
+        # counts times
+        if any(
+            kind == DURATION and a <= m.start() and m.end() <= b and not _FREQUENCY_RX.fullmatch(text[a:b])
+            for (a, b), kind in found.items()
+        ):
+            continue
         # nor is a number naming a grade or part ("band 3 prison officers", "key stage 4", "category C")
         if _LABEL_NUMBER_RX.search(text, 0, m.start()) and re.fullmatch(r"\d+", s.strip()):
             continue

@@ -239,3 +239,8 @@ def test_a_number_naming_a_grade_or_part_is_no_count():
     assert spans("Some 34% of band 3 prison officers were new", "count") == ["Some 34", "34"]
     assert spans("pupils at key stage 4 and level 2 courses", "count") == []
     assert spans("3 wings were closed", "count") == ["3"]
+
+
+def test_a_number_inside_a_length_of_time_is_no_count_but_one_inside_a_frequency_is():
+    assert spans("34% had less than 12 months' experience", "count") == ["34"]
+    assert spans("the board meets three times a year", "count") == ["three"]
