@@ -797,3 +797,22 @@ def test_what_level_of_x_wants_the_words_qualifying_x():
     question = "What level of risk do the people London CRC supervises pose?"
     answer = ask(question, [passage])
     assert answer.answer == "low or medium risk"
+
+
+def test_the_noun_a_relative_clause_holding_the_question_describes_is_the_answer():
+    from rag import reader as R
+    from rag.syntax import available, parse_many
+
+    if not available():
+        pytest.skip("spaCy's English pipeline is not installed (pip install -e '.[test]')")
+    question = "What tool now texts appointment reminders to people on probation?"
+    sentence = "These include a shared template, an electronic diary that sends appointment reminders by text message, and a team."
+    q, s, sp, texts = _spans(question, sentence)
+    syn = parse_many([s.text], [(s.starts, s.ends)])[0]
+    flagged = _flagged(texts, R._clause_antecedent(syn, sp, R._aligned(q, s)))
+    assert "an electronic diary" in flagged and "a shared template" not in flagged
+    # a noun the question names is its subject, not its answer
+    named = "The Corporate Parenting Board, chaired by the lead member for children, oversees the strategy."
+    q, s, sp, texts = _spans("Who chairs the Corporate Parenting Board?", named)
+    syn = parse_many([s.text], [(s.starts, s.ends)])[0]
+    assert not _flagged(texts, R._clause_antecedent(syn, sp, R._aligned(q, s)))
