@@ -243,6 +243,7 @@ class Assistant:
         candidates: list[SentenceCandidate] = []
         where: list[tuple[int, int]] = []
         seen: set[int] = set()
+        values: set[int] = set()
         for rank, (c, score) in enumerate(hits[:READER_PASSAGES]):
             record = data.documents[data.chunk_doc[c]]
             title = document_name(record.title, record.path)
@@ -260,7 +261,10 @@ class Assistant:
                 same_doc = s > 0 and int(data.sent_doc[s - 1]) == int(data.sent_doc[s])
                 context = data.sentence_text(s - 1) if same_doc and refers_back(text) else ""
                 candidates.append(SentenceCandidate(text=text, vector=vector, label=row_label(text), context=context, **common))
-                if s + 1 < stop and is_label_line(text) and _is_value(data, s, s + 1):
+                # a line read as the value of the row above is no label of the line under it (rows alternate:
+                # "Inspectorate / HM Inspectorate of Probation / Organisation inspected / London CRC")
+                if s + 1 < stop and s not in values and is_label_line(text) and _is_value(data, s, s + 1):
+                    values.add(s + 1)
                     where.append((s, s + 1))
                     # the question is about the label, so the label's vector stands for the pair
                     candidates.append(SentenceCandidate(text=data.sentences_text(s, s + 1), vector=vector, label=text, **common))

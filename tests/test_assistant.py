@@ -112,6 +112,28 @@ def test_a_table_label_line_is_read_with_the_value_under_it(tmp_path, fake_embed
     assert cite.quote == answer.sentence and cite.quote in page
 
 
+def test_a_table_value_line_is_no_label_of_the_line_under_it(tmp_path, fake_embedder):
+    # "Inspectorate / HM Inspectorate of Probation / Organisation inspected / ...": rows alternate, so the
+    # value "HM Inspectorate of Probation" is never read as the label of "Organisation inspected"
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "front.txt").write_text(
+        "Sample report front page\n\nThis is a sample written for tests.\n\n"
+        "Inspectorate\nHM Inspectorate of Probation\nOrganisation inspected\nNorth Vale Probation Service\n\n"
+        "The service supervises 4,100 people across the county, most of them on community orders, and it\n"
+        "works with the courts, the police and local councils to manage the risk they pose to the public.\n",
+        encoding="utf-8",
+    )
+    build_index(folder, tmp_path / "index", embedder=fake_embedder)
+    assistant = Assistant.open(tmp_path / "index", embedder=fake_embedder)
+    data = assistant._data
+    candidates, _ = assistant.candidates(data, [(c, 1.0) for c in range(len(data.chunk_doc))])
+    rows = {c.text for c in candidates if c.label}
+    assert "Inspectorate\nHM Inspectorate of Probation" in rows
+    assert "Organisation inspected\nNorth Vale Probation Service" in rows
+    assert "HM Inspectorate of Probation\nOrganisation inspected" not in rows
+
+
 def test_a_build_that_finishes_while_the_assistant_opens_is_not_missed(tiny_corpus, tiny_index, fake_embedder, monkeypatch):
     import rag.assistant as assistant_module
 
