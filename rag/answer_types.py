@@ -391,6 +391,27 @@ def role_nouns(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
+_UNIT_SCALE = {
+    "minute": 0, "minutes": 0, "hour": 1, "hours": 1, "day": 2, "days": 2, "night": 2, "nights": 2, "week": 3, "weeks": 3,
+    "fortnight": 3, "fortnights": 3, "month": 4, "months": 4, "year": 5, "years": 5, "decade": 6, "decades": 6,
+}
+_ASKED_UNIT_RX = re.compile(r"\bhow many (minutes|hours|days|nights|weeks|months|years|decades)\b", re.IGNORECASE)
+_UNIT_RX = re.compile(r"\b(minutes?|hours?|days?|nights?|weeks?|fortnights?|months?|years?|decades?)\b", re.IGNORECASE)
+
+
+def unit_scale(text: str) -> int | None:
+    """The time unit a duration or "how many weeks" question is in, as a step on the scale minute (0) ...
+    decade (6), or None when it names none."""
+    m = _ASKED_UNIT_RX.search(text) or _UNIT_RX.search(text)
+    return _UNIT_SCALE[m.group(1).lower()] if m else None
+
+
+def asked_unit(question: str) -> int | None:
+    """The unit a "how many weeks/months/..." question asks in (see `unit_scale`), or None."""
+    m = _ASKED_UNIT_RX.search(question)
+    return _UNIT_SCALE[m.group(1).lower()] if m else None
+
+
 def is_frequency(text: str) -> bool:
     """Whether `text` is a frequency ("once a fortnight", "every month", "weekly")."""
     return _FREQUENCY_RX.fullmatch(text.strip()) is not None

@@ -51,11 +51,13 @@ from .answer_types import (
     PHRASE,
     RATING,
     QuestionType,
+    asked_unit,
     asks_how_often,
     is_frequency,
     question_type,
     role_nouns,
     typed_spans,
+    unit_scale,
 )
 from .embedding import Embedder
 from .results import Answer, Citation
@@ -1043,6 +1045,13 @@ def _own_inspection_dates(candidate: SentenceCandidate) -> bool:
     return _OWN_DATES_RX.search(text) is not None and _ASKS_FUTURE_RX.search(text) is None
 
 
+def _near_unit(asked: int, text: str) -> bool:
+    """Whether a span's time unit is the asked one or next to it ("how many weeks": weeks, days or months;
+    not hours). A span naming no unit passes."""
+    own = unit_scale(text)
+    return own is None or abs(own - asked) <= 1
+
+
 def _is_heading(s: _Sentence) -> bool:
     words = [t for t in s.toks if _WORD_RX.search(t)]
     if len(words) > 4 or any(t[:1].isdigit() for t in words) or ":" in s.toks:
@@ -1785,6 +1794,7 @@ def _rank(
     year_miss = _year_missing(q, candidates)
     doc_miss = _document_missing(q, questions, candidates, ctx_miss)
     often = asks_how_often(question)
+    unit = asked_unit(question)
     future = q.tag == DATE and _ASKS_FUTURE_RX.search(question) is not None
     figure_asked = q.tag in _FIGURE_TAGS
     title_of = asks_title(question)
@@ -1827,6 +1837,8 @@ def _rank(
                 elif candidates[k].doc_year:
                     gone = _before_year(s, sp, candidates[k].doc_year)
                 type_ok = type_ok * ~gone
+            if unit is not None:  # "how many weeks" is not answered in hours ("a 24-hour crisis line")
+                type_ok = type_ok * np.array([_near_unit(unit, s.text[s.starts[i] : s.ends[j]]) for i, j in zip(sp.I, sp.J)])
             if often:  # "how often" wants a frequency ("once a fortnight"), not any duration
                 type_ok = type_ok * np.array([is_frequency(s.text[s.starts[i] : s.ends[j]]) for i, j in zip(sp.I, sp.J)])
             z = z + TYPE_PRIOR * type_ok

@@ -816,3 +816,15 @@ def test_the_noun_a_relative_clause_holding_the_question_describes_is_the_answer
     q, s, sp, texts = _spans("Who chairs the Corporate Parenting Board?", named)
     syn = parse_many([s.text], [(s.starts, s.ends)])[0]
     assert not _flagged(texts, R._clause_antecedent(syn, sp, R._aligned(q, s)))
+
+
+def test_a_question_in_weeks_is_not_answered_in_hours():
+    from rag import reader as R
+    from rag.answer_types import asked_unit
+
+    weeks = asked_unit("On average, how many weeks do children wait for CAMHS?")
+    assert weeks is not None and asked_unit("How long do children wait?") is None
+    assert not R._near_unit(weeks, "24-hour")
+    assert R._near_unit(weeks, "six weeks") and R._near_unit(weeks, "18 months") and R._near_unit(weeks, "52")
+    passage = "Families can call a 24-hour crisis line. Children wait 14 weeks for an assessment."
+    assert ask("How many weeks do children wait for an assessment?", [passage]).answer == "14 weeks"
