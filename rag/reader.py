@@ -1831,6 +1831,8 @@ def _rank(
                 type_ok = type_ok * ~own
             if q.tag in (PERSON, ORG):
                 type_ok = type_ok * ~_place_names(s, sp)
+            if asked_roles:  # "who is the director of ..." asks for a role holder, not an organisation
+                type_ok = type_ok * np.array([kind != ORG for kind in sp.kinds])
             if future:  # "when will it next ..." is not answered by a year gone by or this inspection's dates
                 if _own_inspection_dates(candidates[k]):
                     gone = np.array([kind == DATE for kind in sp.kinds])

@@ -828,3 +828,15 @@ def test_a_question_in_weeks_is_not_answered_in_hours():
     assert R._near_unit(weeks, "six weeks") and R._near_unit(weeks, "18 months") and R._near_unit(weeks, "52")
     passage = "Families can call a 24-hour crisis line. Children wait 14 weeks for an assessment."
     assert ask("How many weeks do children wait for an assessment?", [passage]).answer == "14 weeks"
+
+
+def test_a_role_holder_question_is_not_answered_by_an_organisation(monkeypatch):
+    from rag import reader as R
+
+    passage = "Since the last inspection, Westminster Council has continued to strengthen practice."
+    question = "Who is Westminster's director of children's services?"
+    by_role = ask(question, [passage])
+    monkeypatch.setattr(R, "role_nouns", lambda text: frozenset())
+    roles_unread = ask(question, [passage])
+    assert by_role.answer == roles_unread.answer == "Westminster Council"
+    assert by_role.score < roles_unread.score
