@@ -1362,8 +1362,8 @@ def _wh_nouns(question: str) -> frozenset[str]:
     for w, t in enumerate(low):
         if t in ("which", "what"):
             out: list[str] = []
-            named = re.match(r"(?:is|was|are|were) the names? of (?:the|a|an|its|their) ", " ".join(low[w + 1 : w + 8]))
-            if named:  # "what is the name of the network ..." -> "network"
+            named = re.match(r"(?:is|was|are|were) the names? of (?:the|a|an|its|their|\S+['’]s) ", " ".join(low[w + 1 : w + 8]))
+            if named:  # "what is the name of the network / of Ealing's service ..." -> "network", "service"
                 w += len(named.group(0).split())
             kind = re.match(rf"{_KIND_WORDS} of ", " ".join(low[w + 1 : w + 4]))
             if kind:  # "which kind of equipment" -> "equipment", "what level of risk" -> "risk"
@@ -1715,6 +1715,26 @@ def _descends(head: np.ndarray, u: int, t: int) -> bool:
     return False
 
 
+# "What is the name of Ealing's in-house service ...?" / "What is the safe space called?" asks for a name:
+# a capitalised name ("Rapid Engagement for Adolescents and Children") or words in quotation marks
+# ("‘The Cocoon’"), not the words around it ("the need", "practical facilities").
+NAME_PRIOR = 2.0
+_ASKS_NAME_RX = re.compile(r"\b(?:what|which)\b.*\b(?:name of|called|named|known as)\b|\bwhat name\b", re.I)
+_NAME_KINDS = frozenset({"proper", ORG, PERSON})
+
+
+def _asked_name(question: str, tag: str, s: _Sentence, sp: _Spans) -> np.ndarray:
+    """1 for names and quoted words, when an untyped or organisation question asks what a thing is called,
+    unless made of the question's own words."""
+    if tag not in (PHRASE, ORG) or not _ASKS_NAME_RX.search(question):
+        return np.zeros(len(sp.I))
+    toks, n = s.toks, len(s.toks)
+    own = sp.dense[:, SPAN_DENSE.index("all_in_q")] > 0
+    quoted = np.array([0 < i and j + 1 < n and toks[i - 1] in _OPEN_QUOTES and toks[j + 1] in _CLOSE_QUOTES for i, j in zip(sp.I, sp.J)])
+    named = np.array([kind in _NAME_KINDS for kind in sp.kinds])
+    return ((named | quoted) & ~own).astype(float)
+
+
 def _question_shape_priors(
     question: str, q: _Question, s: _Sentence, sp: _Spans, al: np.ndarray, title_of: tuple[str, ...]
 ) -> np.ndarray:
@@ -1726,6 +1746,7 @@ def _question_shape_priors(
         z = z + TITLE_PRIOR * _title_after(title_of, s, sp)
     z = z + SIBLING_PRIOR * _excluded_sibling(question, s, sp)
     z = z + KIND_PRIOR * _kind_of(question, s, sp)
+    z = z + NAME_PRIOR * _asked_name(question, q.tag, s, sp)
     if q.tag in _NUMERIC_KINDS:
         z = z + NAMED_VALUE_PRIOR * _named_value(s, sp, al)
     return z

@@ -840,3 +840,15 @@ def test_a_role_holder_question_is_not_answered_by_an_organisation(monkeypatch):
     roles_unread = ask(question, [passage])
     assert by_role.answer == roles_unread.answer == "Westminster Council"
     assert by_role.score < roles_unread.score
+
+
+def test_a_question_for_a_name_prefers_names_and_quoted_words():
+    from rag import reader as R
+
+    question = "What is the name of the safe space where Havering's care leavers meet?"
+    sentence = "Care leavers speak warmly about ‘The Cocoon’, a safe space where they meet for support and practical facilities."
+    q, s, sp, texts = _spans(question, sentence)
+    flagged = _flagged(texts, R._asked_name(question, q.tag, s, sp))
+    assert "The Cocoon" in flagged and "practical facilities" not in flagged
+    assert not R._asked_name("What did care leavers say about the space?", q.tag, s, sp).any()
+    assert "servic" in R._wh_nouns("What is the name of Ealing's in-house service for families?")
