@@ -1524,7 +1524,9 @@ _EVALUATION_QUESTION_RX = re.compile(
     r"^\s*(?:how|what)\s+(?:(?:word|words|term|phrase|adjective|language)\s+)?(?:did|does|do|has|have|had|was|were|is|are)\b"
     r".*\b(describe|described|rate|rated|judge|judged|"
     r"assess|assessed|say|said|find|found|think|thought|call|called|term|termed|characteri[sz]e|characteri[sz]ed|consider|considered|"
-    r"regard|regarded|view|viewed|conclude|concluded)\b",
+    r"regard|regarded|view|viewed|conclude|concluded|sum|summed|summari[sz]e|summari[sz]ed)\b"
+    # "what adjective did inspectors use for the HR strategy": the word asked for, whatever the verb
+    r"|^\s*what\s+(?:word|words|term|adjective|adjectives|expression)\s+(?:did|does|do|has|have|had|was|were|is|are)\b",
     re.I,
 )
 _COPULAS = frozenset("is was were are be been being remains remained remain seemed seems as".split())
@@ -1547,7 +1549,7 @@ def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans, al: np.ndarra
     asked = _EVALUATION_QUESTION_RX.search(question)
     if tag not in (PHRASE, "manner") or not asked:
         return np.zeros(len(sp.I))
-    naming = asked.group(1).lower().startswith(("call", "term"))  # "what do leaders call it": a quoted name, no predicate
+    naming = (asked.group(1) or "").lower().startswith(("call", "term"))  # "what do leaders call it": a quoted name, no predicate
     toks = s.toks
     n = len(toks)
     low = [t.lower() for t in toks]

@@ -554,6 +554,7 @@ def test_a_judgement_is_the_predicate_of_what_the_question_names_and_may_end_at_
     assert "motivated and upbeat" in flagged and "high" not in flagged
     quoted = "Leaders have put an “impressive” HR strategy in place."
     assert "impressive" in judged("What word did inspectors use to describe the HR strategy?", quoted)
+    assert "impressive" in judged("What adjective did inspectors use for the HR strategy?", quoted)
     # the question's words may open a long subject: the predicate's whole clause is read for them
     long = "They wrote: “Work on risk of harm across assessment, planning, implementation and review needs to be much better."
     assert "much better" in judged("What did inspectors say about work on risk of harm?", long)
