@@ -1637,7 +1637,7 @@ def _title_after(name: tuple[str, ...], s: _Sentence, sp: _Spans) -> np.ndarray:
 # youth violence"): a span next to it across "and", "or" or a comma gets this prior.
 SIBLING_PRIOR = 3.0
 _EXCLUDED_RX = re.compile(
-    r"\b(?:besides|apart from|aside from|other than|except(?: for)?|as well as|in addition to)\s+([^,?;]+)", re.I
+    r"\b(?:besides|apart from|aside from|other than|except(?: for)?|as well as|in addition to|alongside)\s+([^,?;]+)", re.I
 )
 
 
