@@ -1052,6 +1052,29 @@ def _near_unit(asked: int, text: str) -> bool:
     return own is None or abs(own - asked) <= 1
 
 
+# "Which course do care leavers complete ...?" is not answered by "On completing the course, care leavers
+# are given priority ...": the sentence refers to the thing asked for by its common noun, which means
+# the text naming it comes before. A span outside that noun lowers the confidence's logit.
+REFERRED_PENALTY = 3.0  # as for a name or role clash
+_DEFINITE = frozenset({"the", "this", "that", "these", "those"})
+
+
+def _refers_to_asked(head: str, s: _Sentence) -> int | None:
+    """The token index of the asked noun (a stem) when the sentence writes it as "the/this <noun>" with no
+    name after it ("the charity Fresh Ledger" names it), else None."""
+    if not head:
+        return None
+    toks = s.toks
+    for t in range(1, len(toks)):
+        if toks[t - 1].lower() in _DEFINITE and s.stems[t] == head:
+            after = toks[t + 1] if t + 1 < len(toks) else ""
+            if after in (",", "(", ":"):  # "the education provider, Northgate Learning"
+                after = toks[t + 2] if t + 2 < len(toks) else ""
+            if not after[:1].isupper():
+                return t
+    return None
+
+
 def _is_heading(s: _Sentence) -> bool:
     words = [t for t in s.toks if _WORD_RX.search(t)]
     if len(words) > 4 or any(t[:1].isdigit() for t in words) or ":" in s.toks:
@@ -1822,6 +1845,7 @@ def _rank(
     figure_asked = q.tag in _FIGURE_TAGS
     title_of = asks_title(question)
     asked_roles = role_nouns(question) if q.tag == PERSON else frozenset()
+    which_head = q.head if re.match(r"\s*(?:\w+\s+)?which\b", question, re.I) else ""
     results: list[tuple[float, float, int, int, int, str, np.ndarray]] = []
     rivals: list[tuple[float, int, str, np.ndarray]] = []  # (confidence, sentence, answer key, features)
     # spans are read with the sentence referred back to in front ("... 7,025 children with SEND. Of these,
@@ -1884,8 +1908,11 @@ def _rank(
         miss, soft_miss = _missing(questions[k], feature_sents[k]), _soft_missing(questions[k], [feature_sents[k]])
         prior = -YEAR_MISS_PENALTY * year_miss[k] - PAST_MISS_PENALTY * _past_missing(q, s) - DOC_MISS_PENALTY * doc_miss[k]
         prior -= NAME_CLASH_PENALTY * (_name_clash(question, s.text) or _name_clash(question, candidates[k].title))
+        referred = _refers_to_asked(which_head, s)
         for rank, b in enumerate(best):
             span_prior = prior - GONE_DATE_PENALTY * gone[b]
+            if referred is not None and not (int(sp.I[b]) <= referred <= int(sp.J[b])):
+                span_prior -= REFERRED_PENALTY
             if asked_roles and _role_clash(asked_roles, s, int(sp.I[b]), int(sp.J[b])):
                 span_prior -= ROLE_CLASH_PENALTY
             x = np.array(

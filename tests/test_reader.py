@@ -853,3 +853,13 @@ def test_a_question_for_a_name_prefers_names_and_quoted_words():
     assert "The Cocoon" in flagged and "practical facilities" not in flagged
     assert not R._asked_name("What did care leavers say about the space?", q.tag, s, sp).any()
     assert "servic" in R._wh_nouns("What is the name of Ealing's in-house service for families?")
+
+
+def test_a_sentence_naming_the_asked_thing_only_by_its_noun_refers_back():
+    from rag import reader as R
+
+    head = R._analyse_question("Which course do care leavers complete to get priority for a home?").head
+    assert R._refers_to_asked(head, R._analyse_sentence("On completing the course, care leavers get priority.")) == 3
+    # a name after the noun names it: "the course, Skills for Life," answers the question
+    assert R._refers_to_asked(head, R._analyse_sentence("After the course, Skills for Life, they get priority.")) is None
+    assert R._refers_to_asked(head, R._analyse_sentence("They complete the course Skills for Life first.")) is None
