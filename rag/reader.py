@@ -1091,27 +1091,44 @@ _PARAPHRASED_TAGS = ("VB", "RB", "IN", "MD", "RP", "WRB")
 
 @lru_cache(maxsize=4096)
 def _miss_weights(question: str, corpus: CorpusIdf | None = None) -> dict[str, float]:
-    """Question word keys -> weight in the missing-word features (IDF, less for verbs and adverbs)."""
+    """Question word keys -> weight in the missing-word features (IDF, less for verbs and adverbs, none for
+    the words naming the kind of answer)."""
     q = _analyse_question(question, corpus)
+    out = _without_answer_kind(q)
     if MISS_POS_FACTOR == 1.0 or not USE_SYNTAX:
-        return q.weights
+        return out
     s = _analyse_sentence(question)
     syn = parse_many([question], [(s.starts, s.ends)])[0]
     if syn is None:
-        return q.weights
-    out = dict(q.weights)
+        return out
+    base = dict(out)
     strong: set[str] = set()
     for tok, tag in zip(s.toks, _repaired_tags(s, syn)):
         keys = [k for k in _keys(tok) if k in out]
         if tag.startswith(_PARAPHRASED_TAGS):
             for k in keys:
                 if k not in strong:
-                    out[k] = q.weights[k] * MISS_POS_FACTOR
+                    out[k] = base[k] * MISS_POS_FACTOR
         else:
             strong.update(keys)
             for k in keys:
-                out[k] = q.weights[k]
+                out[k] = base[k]
     return out
+
+
+# Words that name the kind of answer ("what proportion", "which kind of equipment", "what adjective") are
+# seldom in the answering text: "39%" stands for "proportion". They do not count as missing.
+_ANSWER_KIND_WORDS = frozenset(
+    "kind kinds type types sort sorts form forms proportion percentage share number amount size word words term adjective".split()
+)
+
+
+def _without_answer_kind(q: _Question) -> dict[str, float]:
+    """q.weights without the keys of the words naming the kind of answer, and of a typed question's head."""
+    drop = {k for w in _ANSWER_KIND_WORDS for k in _keys(w)}
+    if q.tag != PHRASE and q.head:
+        drop.add(q.head)
+    return {k: w for k, w in q.weights.items() if k not in drop}
 
 
 _DO_FORMS = frozenset({"do", "does", "did"})
