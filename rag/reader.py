@@ -1404,7 +1404,9 @@ def _wh_nouns(question: str) -> frozenset[str]:
     for w, t in enumerate(low):
         if t in ("which", "what"):
             out: list[str] = []
-            named = re.match(r"(?:is|was|are|were) the names? of (?:the|a|an|its|their|\S+['’]s) ", " ".join(low[w + 1 : w + 8]))
+            named = re.match(
+                r"(?:is|was|are|were) the names? of (?:the|a|an|its|their|\S+['’]s) ", " ".join(low[w + 1 : w + 8])
+            )
             if named:  # "what is the name of the network / of Ealing's service ..." -> "network", "service"
                 w += len(named.group(0).split())
             kind = re.match(rf"{_KIND_WORDS} of ", " ".join(low[w + 1 : w + 4]))
@@ -1601,7 +1603,8 @@ def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans, al: np.ndarra
         if not naming and any(t[:1].isupper() for t in toks[i : j + 1]):
             continue  # a judgement is no name (but what a thing is called may be: "‘Our Voice’")
         closes = j + 1 >= n or toks[j + 1] in ".,;:!?" or toks[j + 1] in _CLOSE_QUOTES or low[j + 1] in _CLAUSE_WORDS
-        if i > 0 and low[i - 1] in _COPULAS and closes and not naming and (al is None or al[_clause_start(low, i - 1) : i - 1].any()):
+        asked_in_clause = al is None or al[_clause_start(low, i - 1) : i - 1].any()
+        if i > 0 and low[i - 1] in _COPULAS and closes and not naming and asked_in_clause:
             out[k] = 1.0
         elif 0 < i and j + 1 < n and toks[i - 1] in _OPEN_QUOTES and toks[j + 1] in _CLOSE_QUOTES:
             out[k] = NAMED_QUOTE_FACTOR if naming else 1.0
@@ -1633,7 +1636,8 @@ def _appositive(tag: str, s: _Sentence, sp: _Spans, al: np.ndarray, asks_title: 
 
     return np.array(
         [
-            toks[i][:1].isupper() and ((i >= 2 and toks[i - 1] == "," and al[i - 2] > 0 and toks[i - 2][:1].isupper()) or titled(j))
+            toks[i][:1].isupper()
+            and ((i >= 2 and toks[i - 1] == "," and al[i - 2] > 0 and toks[i - 2][:1].isupper()) or titled(j))
             for i, j in zip(sp.I, sp.J)
         ],
         dtype=float,
@@ -1774,7 +1778,9 @@ def _asked_name(question: str, tag: str, s: _Sentence, sp: _Spans) -> np.ndarray
         return np.zeros(len(sp.I))
     toks, n = s.toks, len(s.toks)
     own = sp.dense[:, SPAN_DENSE.index("all_in_q")] > 0
-    quoted = np.array([0 < i and j + 1 < n and toks[i - 1] in _OPEN_QUOTES and toks[j + 1] in _CLOSE_QUOTES for i, j in zip(sp.I, sp.J)])
+    quoted = np.array(
+        [0 < i and j + 1 < n and toks[i - 1] in _OPEN_QUOTES and toks[j + 1] in _CLOSE_QUOTES for i, j in zip(sp.I, sp.J)]
+    )
     named = np.array([kind in _NAME_KINDS for kind in sp.kinds])
     return ((named | quoted) & ~own).astype(float)
 
