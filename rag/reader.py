@@ -1228,6 +1228,9 @@ NAME_CLASH_PENALTY = 3.0
 _NAME_RUN_RX = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)+")
 
 
+_HONORIFICS = frozenset({"hm"})  # "HM Inspectorate", "HM Chief Inspector": no kind of organisation, unlike "HMP"
+
+
 def _bare(word: str) -> str:
     return re.sub(r"['’]s$", "", word).lower()
 
@@ -1246,7 +1249,7 @@ def _name_clash(question: str, text: str) -> bool:
         words = [_bare(w) for w in m.group(0).split()]
         # the kind is the last word ("Thames Valley CRC") or a leading abbreviation ("HMP Kelbrook")
         kinds = [(words[-1], words[:-1], -1)]
-        if m.group(0).split()[0].isupper():
+        if m.group(0).split()[0].isupper() and words[0] not in _HONORIFICS:
             kinds.append((words[0], words[1:], 1))
         for kind, names, side in kinds:
             if any(w in present for w in names) or all(is_common_word(w) for w in names):
@@ -1261,13 +1264,14 @@ def _name_clash(question: str, text: str) -> bool:
 # comma-set phrase after it, or the words before it) holds a role noun and none of the roles the question
 # asks for lowers the confidence's logit, like a name clash.
 ROLE_CLASH_PENALTY = 3.0
+_ANY_ROLE = frozenset({"head", "leader", "lead"})  # "the head of the inspectorate" may hold any title
 _TITLE_WINDOW = 8  # tokens read for a title after a name ("MTC director of probation at London and ...")
 
 
 def _role_clash(roles: frozenset[str], s: _Sentence, i: int, j: int) -> bool:
     """Whether the name at tokens i..j is given a role and none of `roles` (see above)."""
     toks = s.toks
-    if not roles or not toks[i][:1].isupper():
+    if not roles - _ANY_ROLE or not toks[i][:1].isupper():
         return False
     title: list[str] = []
     if j + 1 < len(toks) and toks[j + 1] == ",":

@@ -691,6 +691,8 @@ def test_a_sentence_naming_another_organisation_of_the_asked_kind_clashes():
     # a description in capitals ("Care Council") is no name; a name's first word is no kind unless an abbreviation
     assert not R._name_clash("Who chairs the Children in Care Council?", "Northbridge City Council runs it.")
     assert not R._name_clash("How did he describe the London Community Rehabilitation Company?", "London CRC is strong.")
+    # "HM" is an honorific, no kind of organisation ("HM Inspectorate", "HM Chief Inspector")
+    assert not R._name_clash("Who was the head of HM Inspectorate of Probation?", "Justin Russell, HM Chief Inspector, said so.")
 
 
 def test_a_name_given_another_role_than_the_one_asked_clashes():
@@ -707,6 +709,8 @@ def test_a_name_given_another_role_than_the_one_asked_clashes():
     assert not clash("chief inspector", russell, "Justin Russell")
     assert clash("chair", "The director of children's services, Tom Hartley, met us.", "Tom Hartley")
     assert not clash("chairs", "The board's independent chair, Professor Alan Greaves, met us.", "Professor Alan Greaves")
+    # the head of a body may hold any title
+    assert not clash("head", russell, "Justin Russell")
     # a name given no role is no clash: the question may still be answered by it
     assert not clash("chief executive", "The report was welcomed by Rob Hurd.", "Rob Hurd")
 
