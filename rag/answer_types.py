@@ -309,7 +309,7 @@ _AGE_RX = _rx(
 )
 # How often: "once a fortnight", "twice a week", "three times a year", "every month", "weekly"
 _FREQUENCY_RX = _rx(
-    rf"\b(?:(?:once|twice|(?:{_NUM}|{_NUM_WORD}) times) (?:a|an|per|each|every) (?:day|week|fortnight|month|quarter|term|year)"
+    rf"\b(?:(?:once|twice|(?:{_NUM}|{_NUM_WORD}) (?:times|days|nights|hours|sessions|visits)) (?:a|an|per|each|every) (?:day|week|fortnight|month|quarter|term|year)"
     rf"|every (?:(?:{_NUM}|{_NUM_WORD}|other|few) )?(?:days?|weeks?|fortnights?|months?|quarters?|terms?|years?)"
     r"|(?:daily|weekly|fortnightly|monthly|quarterly|annually|yearly))\b"
 )
@@ -361,7 +361,7 @@ _DURATION_WORDS = frozenset(
     "year years month months week weeks day days night nights hour hours minute minutes decade decades centuries".split()
 )
 _FREQUENCY_WORDS = frozenset(
-    "once twice times every daily weekly fortnightly monthly quarterly annually yearly".split()
+    "once twice times every daily weekly fortnightly monthly quarterly annually yearly days nights hours sessions visits".split()
 )
 _COUNT_WORDS = frozenset(_NUMBER_WORDS)
 _AGE_WORDS = frozenset({"age", "aged", "ages", "old", "olds", "under"})

@@ -244,3 +244,10 @@ def test_a_number_naming_a_grade_or_part_is_no_count():
 def test_a_number_inside_a_length_of_time_is_no_count_but_one_inside_a_frequency_is():
     assert spans("34% had less than 12 months' experience", "count") == ["34"]
     assert spans("the board meets three times a year", "count") == ["three"]
+
+
+def test_days_a_week_is_a_frequency():
+    from rag.answer_types import is_frequency
+
+    assert is_frequency("2 days a week") and is_frequency("three sessions a month")
+    assert "2 days a week" in spans("Mental health workers are at the hub 2 days a week.", "duration")
