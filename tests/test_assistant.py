@@ -89,20 +89,28 @@ def test_other_embedder_is_refused(tiny_index):
         Assistant.open(tiny_index, embedder=HashingEmbedder(dimension=16))
 
 
-def test_a_table_label_line_is_read_with_the_value_under_it(tmp_path, fake_embedder):
-    # PDF tables come out as one line per cell: the label and its value are separate sentences.
+def _front_page(tmp_path, fake_embedder, rows: str) -> Assistant:
+    """An assistant over one sample front page: a cover table (one line per cell, as PDF extraction gives
+    it), then a paragraph of full lines."""
     folder = tmp_path / "corpus"
     folder.mkdir()
     (folder / "front.txt").write_text(
-        "Sample report front page\n\nThis is a sample written for tests.\n\n"
-        "Organisation inspected\nNorth Vale Probation Service\nLead inspector\nHelen Marsh (fictional)\n"
-        "Publication\nJune 2019\n\nThe service supervises 4,100 people across the county, most of them on\n"
-        "community orders, and it works with the courts, the police and local councils to manage the\n"
-        "risk they pose. Inspectors found that caseloads were high and that supervision was uneven.\n",
+        "Sample report front page\n\nThis is a sample written for tests.\n\n" + rows + "\n"
+        "The service supervises 4,100 people across the county, most of them on community orders, and it\n"
+        "works with the courts, the police and local councils to manage the risk they pose to the public.\n",
         encoding="utf-8",
     )
     build_index(folder, tmp_path / "index", embedder=fake_embedder)
-    assistant = Assistant.open(tmp_path / "index", embedder=fake_embedder)
+    return Assistant.open(tmp_path / "index", embedder=fake_embedder)
+
+
+def test_a_table_label_line_is_read_with_the_value_under_it(tmp_path, fake_embedder):
+    # PDF tables come out as one line per cell: the label and its value are separate sentences.
+    rows = (
+        "Organisation inspected\nNorth Vale Probation Service\nLead inspector\nHelen Marsh (fictional)\n"
+        "Publication\nJune 2019\n"
+    )
+    assistant = _front_page(tmp_path, fake_embedder, rows)
     answer = assistant.ask("Who was the lead inspector?", threshold=0.0)
     assert answer.answer == "Helen Marsh"
     assert answer.sentence == "Lead inspector\nHelen Marsh (fictional)"
@@ -115,17 +123,8 @@ def test_a_table_label_line_is_read_with_the_value_under_it(tmp_path, fake_embed
 def test_a_table_value_line_is_no_label_of_the_line_under_it(tmp_path, fake_embedder):
     # "Inspectorate / HM Inspectorate of Probation / Organisation inspected / ...": rows alternate, so the
     # value "HM Inspectorate of Probation" is never read as the label of "Organisation inspected"
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    (folder / "front.txt").write_text(
-        "Sample report front page\n\nThis is a sample written for tests.\n\n"
-        "Inspectorate\nHM Inspectorate of Probation\nOrganisation inspected\nNorth Vale Probation Service\n\n"
-        "The service supervises 4,100 people across the county, most of them on community orders, and it\n"
-        "works with the courts, the police and local councils to manage the risk they pose to the public.\n",
-        encoding="utf-8",
-    )
-    build_index(folder, tmp_path / "index", embedder=fake_embedder)
-    assistant = Assistant.open(tmp_path / "index", embedder=fake_embedder)
+    rows = "Inspectorate\nHM Inspectorate of Probation\nOrganisation inspected\nNorth Vale Probation Service\n"
+    assistant = _front_page(tmp_path, fake_embedder, rows)
     data = assistant._data
     candidates, _ = assistant.candidates(data, [(c, 1.0) for c in range(len(data.chunk_doc))])
     rows = {c.text for c in candidates if c.label}

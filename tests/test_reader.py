@@ -587,26 +587,22 @@ def test_a_span_of_only_the_questions_words_is_no_typed_answer():
     assert answer.answer == "Education Links"
 
 
-def test_the_title_set_after_a_name_the_question_gives_is_no_answer():
+def test_a_title_and_a_name_set_off_beside_what_the_question_gives_are_no_answer():
     from rag import reader as R
 
-    question = "What did Justin Russell say about the efforts made?"
+    def set_off(question: str, sentence: str) -> set[str]:
+        q, s, sp, texts = _spans(question, sentence)
+        return _flagged(texts, R._appositive(q.tag, s, sp, R._aligned(q, s)))
+
+    # the title set after a name the question gives
     sentence = "Justin Russell, HM Chief Inspector of Probation, praised the “considerable efforts made”."
-    q, s, sp, texts = _spans(question, sentence)
-    flagged = _flagged(texts, R._appositive(q.tag, s, sp, R._aligned(q, s)))
+    flagged = set_off("What did Justin Russell say about the efforts made?", sentence)
     assert "HM Chief Inspector of Probation" in flagged and "considerable efforts made" not in flagged
     # "who is Justin Russell" asks for exactly that title
-    who = R._analyse_question("Who is Justin Russell?")
-    assert not R._appositive(who.tag, s, sp, R._aligned(who, s)).any()
-
-
-def test_the_name_set_before_a_title_the_question_gives_is_no_answer():
-    from rag import reader as R
-
-    question = "According to the Chief Inspector, what dragged the rating down?"
+    assert not set_off("Who is Justin Russell?", sentence)
+    # the name set before a title the question gives
     sentence = "Justin Russell, HM Chief Inspector of Probation, said the rating was dragged down by weak planning."
-    q, s, sp, texts = _spans(question, sentence)
-    flagged = _flagged(texts, R._appositive(q.tag, s, sp, R._aligned(q, s)))
+    flagged = set_off("According to the Chief Inspector, what dragged the rating down?", sentence)
     assert "Justin Russell" in flagged and "weak planning" not in flagged
 
 
