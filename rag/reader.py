@@ -1268,20 +1268,27 @@ _ANY_ROLE = frozenset({"head", "leader", "lead"})  # "the head of the inspectora
 _TITLE_WINDOW = 8  # tokens read for a title after a name ("MTC director of probation at London and ...")
 
 
+_PHRASE_ENDS = frozenset({",", ".", ";", ":"})
+
+
+def _set_off_after(toks: Sequence[str], j: int) -> range:
+    """The token indices of the phrase set off by a comma after token j ("Justin Russell, HM Chief
+    Inspector of Probation, ..."), at most _TITLE_WINDOW long; empty when no comma follows."""
+    if j + 2 >= len(toks) or toks[j + 1] != ",":
+        return range(0)
+    end = min(len(toks), j + 2 + _TITLE_WINDOW)
+    return range(j + 2, next((u for u in range(j + 2, end) if toks[u] in _PHRASE_ENDS), end))
+
+
 def _role_clash(roles: frozenset[str], s: _Sentence, i: int, j: int) -> bool:
     """Whether the name at tokens i..j is given a role and none of `roles` (see above)."""
     toks = s.toks
     if not roles - _ANY_ROLE or not toks[i][:1].isupper():
         return False
-    title: list[str] = []
-    if j + 1 < len(toks) and toks[j + 1] == ",":
-        for t in toks[j + 2 : j + 2 + _TITLE_WINDOW]:
-            if t in (",", ".", ";", ":"):
-                break
-            title.append(t)
+    title = [toks[u] for u in _set_off_after(toks, j)]
     start = i - 1 if i >= 1 and toks[i - 1] == "," else i
     for t in reversed(toks[max(0, start - 4) : start]):
-        if t in (",", ".", ";", ":") or t.lower() in ("by", "and", "said", "from"):
+        if t in _PHRASE_ENDS or t.lower() in ("by", "and", "said", "from"):
             break
         title.append(t)
     given = role_nouns(" ".join(title))
@@ -1583,6 +1590,11 @@ _OPEN_QUOTES = frozenset("“‘\"'")
 _CLOSE_QUOTES = frozenset("”’\"'")
 
 
+def _quoted(toks: Sequence[str], i: int, j: int) -> bool:
+    """Whether tokens i..j are exactly the words inside a pair of quotation marks."""
+    return 0 < i and j + 1 < len(toks) and toks[i - 1] in _OPEN_QUOTES and toks[j + 1] in _CLOSE_QUOTES
+
+
 def _clause_start(low: list[str], t: int) -> int:
     """The first token of the clause token t is in: after an opening quote, colon, semicolon or clause word."""
     for u in range(t - 1, -1, -1):
@@ -1610,7 +1622,7 @@ def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans, al: np.ndarra
         asked_in_clause = al is None or al[_clause_start(low, i - 1) : i - 1].any()
         if i > 0 and low[i - 1] in _COPULAS and closes and not naming and asked_in_clause:
             out[k] = 1.0
-        elif 0 < i and j + 1 < n and toks[i - 1] in _OPEN_QUOTES and toks[j + 1] in _CLOSE_QUOTES:
+        elif _quoted(toks, i, j):
             out[k] = NAMED_QUOTE_FACTOR if naming else 1.0
             if not naming and al is not None and al[i : j + 1].any():
                 out[k] = ABOUT_QUOTE_FACTOR  # "what did he say about the efforts": “considerable efforts made”
@@ -1630,13 +1642,11 @@ def _appositive(tag: str, s: _Sentence, sp: _Spans, al: np.ndarray, asks_title: 
     if tag not in (PHRASE, "manner", "reason") or asks_title:
         return np.zeros(len(sp.I))
     toks = s.toks
-    n = len(toks)
 
     def titled(j: int) -> bool:  # "Justin Russell, HM Chief Inspector, ...": the question names him by his title
-        if j + 2 >= n or toks[j + 1] != ",":
-            return False
-        end = next((u for u in range(j + 2, min(n, j + 2 + _TITLE_WINDOW)) if toks[u] in (",", ".", ";", ":")), j + 2)
-        return any(al[u] > 0 and toks[u][:1].isupper() for u in range(j + 2, end))
+        title = _set_off_after(toks, int(j))
+        closed = title.stop < len(toks) and toks[title.stop] in _PHRASE_ENDS
+        return closed and any(al[u] > 0 and toks[u][:1].isupper() for u in title)
 
     return np.array(
         [
@@ -1780,11 +1790,8 @@ def _asked_name(question: str, tag: str, s: _Sentence, sp: _Spans) -> np.ndarray
     unless made of the question's own words."""
     if tag not in (PHRASE, ORG) or not _ASKS_NAME_RX.search(question):
         return np.zeros(len(sp.I))
-    toks, n = s.toks, len(s.toks)
     own = sp.dense[:, SPAN_DENSE.index("all_in_q")] > 0
-    quoted = np.array(
-        [0 < i and j + 1 < n and toks[i - 1] in _OPEN_QUOTES and toks[j + 1] in _CLOSE_QUOTES for i, j in zip(sp.I, sp.J)]
-    )
+    quoted = np.array([_quoted(s.toks, int(i), int(j)) for i, j in zip(sp.I, sp.J)])
     named = np.array([kind in _NAME_KINDS for kind in sp.kinds])
     return ((named | quoted) & ~own).astype(float)
 
