@@ -1644,9 +1644,7 @@ def _appositive(tag: str, s: _Sentence, sp: _Spans, al: np.ndarray, asks_title: 
     toks = s.toks
 
     def titled(j: int) -> bool:  # "Justin Russell, HM Chief Inspector, ...": the question names him by his title
-        title = _set_off_after(toks, int(j))
-        closed = title.stop < len(toks) and toks[title.stop] in _PHRASE_ENDS
-        return closed and any(al[u] > 0 and toks[u][:1].isupper() for u in title)
+        return any(al[u] > 0 and toks[u][:1].isupper() for u in _set_off_after(toks, int(j)))
 
     return np.array(
         [
