@@ -412,6 +412,16 @@ def asked_unit(question: str) -> int | None:
     return _UNIT_SCALE[m.group(1).lower()] if m else None
 
 
+_VAGUE_WORDS = frozenset("majority minority most many few some all none several".split())
+
+
+def is_vague_amount(text: str) -> bool:
+    """Whether `text` gives an amount with no figure ("the majority", "most", "a few"), which answers no
+    "how many" ("half" and "one in four" are figures)."""
+    words = re.findall(r"[\w’'-]+", text.lower())
+    return any(w in _VAGUE_WORDS for w in words) and not any(w in _NUMBER_WORDS or any(c.isdigit() for c in w) for w in words)
+
+
 def is_frequency(text: str) -> bool:
     """Whether `text` is a frequency ("once a fortnight", "every month", "weekly")."""
     return _FREQUENCY_RX.fullmatch(text.strip()) is not None

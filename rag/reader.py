@@ -55,6 +55,7 @@ from .answer_types import (
     asked_unit,
     asks_how_often,
     is_frequency,
+    is_vague_amount,
     question_type,
     role_nouns,
     typed_spans,
@@ -1912,6 +1913,8 @@ def _rank(
                 type_ok = type_ok * ~own
             if q.tag in (PERSON, ORG):
                 type_ok = type_ok * ~_place_names(s, sp)
+            if q.tag == COUNT:  # "how many children" is not answered by "the majority" (but may be by "half", "52%")
+                type_ok = type_ok * ~np.array([is_vague_amount(s.text[s.starts[i] : s.ends[j]]) for i, j in zip(sp.I, sp.J)])
             if asked_roles:  # "who is the director of ..." asks for a role holder, not an organisation
                 type_ok = type_ok * np.array([kind != ORG for kind in sp.kinds])
             if future:  # "when will it next ..." is not answered by a year gone by or this inspection's dates

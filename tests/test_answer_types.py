@@ -251,3 +251,10 @@ def test_days_a_week_is_a_frequency():
 
     assert is_frequency("2 days a week") and is_frequency("three sessions a month")
     assert "2 days a week" in spans("Mental health workers are at the hub 2 days a week.", "duration")
+
+
+def test_an_amount_without_a_figure_is_vague():
+    from rag.answer_types import is_vague_amount
+
+    assert is_vague_amount("the majority") and is_vague_amount("most") and is_vague_amount("a few")
+    assert not is_vague_amount("half") and not is_vague_amount("one in four") and not is_vague_amount("a majority of 80%")
