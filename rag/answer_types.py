@@ -384,10 +384,9 @@ def role_nouns(text: str) -> frozenset[str]:
     """The role nouns in `text`, lower case and singular ("chairs" -> "chair", "Chief Executive" -> "executive")."""
     found = set()
     for word in re.findall(r"[a-z]+", text.lower()):
-        for form in (word, word[:-1] if word.endswith("s") else word):
-            if form in _ROLE_WORDS:
-                found.add(form[:-1] if form.endswith("s") and form[:-1] in _ROLE_WORDS else form)
-                break
+        singular = word[:-1] if word.endswith("s") and word[:-1] in _ROLE_WORDS else word
+        if singular in _ROLE_WORDS:
+            found.add(singular)
     return frozenset(found)
 
 
@@ -400,9 +399,9 @@ _UNIT_RX = re.compile(r"\b(minutes?|hours?|days?|nights?|weeks?|fortnights?|mont
 
 
 def unit_scale(text: str) -> int | None:
-    """The time unit a duration or "how many weeks" question is in, as a step on the scale minute (0) ...
-    decade (6), or None when it names none."""
-    m = _ASKED_UNIT_RX.search(text) or _UNIT_RX.search(text)
+    """The time unit a duration is in ("18 months"), as a step on the scale minute (0) ... decade (6), or
+    None when it names none."""
+    m = _UNIT_RX.search(text)
     return _UNIT_SCALE[m.group(1).lower()] if m else None
 
 
@@ -419,7 +418,8 @@ def is_vague_amount(text: str) -> bool:
     """Whether `text` gives an amount with no figure ("the majority", "most", "a few"), which answers no
     "how many" ("half" and "one in four" are figures)."""
     words = re.findall(r"[\w’'-]+", text.lower())
-    return any(w in _VAGUE_WORDS for w in words) and not any(w in _NUMBER_WORDS or any(c.isdigit() for c in w) for w in words)
+    figure = any(w in _NUMBER_WORDS or any(c.isdigit() for c in w) for w in words)
+    return not figure and any(w in _VAGUE_WORDS for w in words)
 
 
 def is_frequency(text: str) -> bool:
