@@ -1620,8 +1620,9 @@ def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans, al: np.ndarra
         if not naming and any(t[:1].isupper() for t in toks[i : j + 1]):
             continue  # a judgement is no name (but what a thing is called may be: "‘Our Voice’")
         closes = j + 1 >= n or toks[j + 1] in ".,;:!?" or toks[j + 1] in _CLOSE_QUOTES or low[j + 1] in _CLAUSE_WORDS
-        asked_in_clause = al is None or al[_clause_start(low, i - 1) : i - 1].any()
-        if i > 0 and low[i - 1] in _COPULAS and closes and not naming and asked_in_clause:
+        # the clause is read for a question word last: the costliest test, needed only for a predicate
+        predicate = i > 0 and low[i - 1] in _COPULAS and closes and not naming
+        if predicate and (al is None or al[_clause_start(low, i - 1) : i - 1].any()):
             out[k] = 1.0
         elif _quoted(toks, i, j):
             out[k] = NAMED_QUOTE_FACTOR if naming else 1.0
@@ -1913,8 +1914,10 @@ def _rank(
                 type_ok = type_ok * ~own
             if q.tag in (PERSON, ORG):
                 type_ok = type_ok * ~_place_names(s, sp)
+            checked = q.tag == COUNT or unit is not None or often  # the span texts are read once, when a check needs them
+            texts = [s.text[s.starts[i] : s.ends[j]] for i, j in zip(sp.I, sp.J)] if checked else []
             if q.tag == COUNT:  # "how many children" is not answered by "the majority" (but may be by "half", "52%")
-                type_ok = type_ok * ~np.array([is_vague_amount(s.text[s.starts[i] : s.ends[j]]) for i, j in zip(sp.I, sp.J)])
+                type_ok = type_ok * ~np.array([is_vague_amount(t) for t in texts])
             if asked_roles:  # "who is the director of ..." asks for a role holder, not an organisation
                 type_ok = type_ok * np.array([kind != ORG for kind in sp.kinds])
             if future:  # "when will it next ..." is not answered by a year gone by or this inspection's dates
@@ -1924,9 +1927,9 @@ def _rank(
                     gone = _before_year(s, sp, candidates[k].doc_year)
                 type_ok = type_ok * ~gone
             if unit is not None:  # "how many weeks" is not answered in hours ("a 24-hour crisis line")
-                type_ok = type_ok * np.array([_near_unit(unit, s.text[s.starts[i] : s.ends[j]]) for i, j in zip(sp.I, sp.J)])
+                type_ok = type_ok * np.array([_near_unit(unit, t) for t in texts])
             if often:  # "how often" wants a frequency ("once a fortnight"), not any duration
-                type_ok = type_ok * np.array([is_frequency(s.text[s.starts[i] : s.ends[j]]) for i, j in zip(sp.I, sp.J)])
+                type_ok = type_ok * np.array([is_frequency(t) for t in texts])
             z = z + TYPE_PRIOR * type_ok
         if q.tag == RATING:
             # SQuAD has no rating questions, so this type's match weight is a fixed prior, not learned
