@@ -82,6 +82,12 @@ _SKIP_HEAD = {
     "would", "should", "may", "might", "must", "the", "a", "an", "of", "kind", "type", "sort", "form", "in", "on",
     "at", "to", "for", "by", "with", "from", "it", "they", "he", "she", "this", "that", "these", "those", "there",
 }
+# Adjectives a question puts before the noun it asks about ("how many separate areas", "what overall
+# verdict"): the noun is the head.
+_HEAD_MODIFIERS = frozenset(
+    "overall separate different distinct individual formal additional extra exact specific main particular single"
+    " his her majesty's hm".split()
+)
 _LABEL_NUMBER_RX = re.compile(
     r"\b(?:band|grade|level|tier|stage|phase|category|section|paragraph|page|chapter|part|step|version|wing|unit|no\.)\s*$",
     re.IGNORECASE,
@@ -150,19 +156,21 @@ def question_type(question: str) -> QuestionType:
     head = ""
     after = words[wh_pos + 1 :] if wh_pos >= 0 else words
     for w in after:
-        if w not in _SKIP_HEAD:
+        if w not in _SKIP_HEAD and w not in _HEAD_MODIFIERS:
             head = w
             break
     nxt = after[0] if after else ""
     if wh == "how" and nxt in ("many", "much"):
         # "how many men": the thing counted is the head, not "many" (the answer reads "146 men")
-        head = next((w for w in after[1:] if w not in _SKIP_HEAD), head)
+        head = next((w for w in after[1:] if w not in _SKIP_HEAD and w not in _HEAD_MODIFIERS), head)
     if wh in ("what", "which") and nxt and (nxt in _SKIP_HEAD and nxt not in ("kind", "type", "sort", "form")):
         type_head = ""  # "what does the service offer": no head noun to type the answer by
     elif nxt in ("kind", "type", "sort", "form") and len(after) > 2 and after[1] == "of":
         type_head = after[2]
     else:
         type_head = nxt
+    if type_head in _HEAD_MODIFIERS:  # "what overall verdict": the noun types the answer
+        type_head = next((w for w in after[1:] if w not in _HEAD_MODIFIERS), "")
     if wh in ("what", "which") and type_head:
         # "what agency staffing level": the noun phrase's head is "level", not the organisation word before it
         np_words = list(itertools.takewhile(lambda w: w not in _NP_END, after))
@@ -241,6 +249,8 @@ def question_type(question: str) -> QuestionType:
         or (nxt not in _AUX_VERBS and near[1:2] and near[1] in _PERSON_HEADS and near[0] not in _ORG_HEADS)
     ):
         expected = PERSON
+    elif wh in ("what", "which") and re.search(r"\b(?:what|which) (?:\w+ )?groups? of\b", q):
+        expected = PHRASE  # "which group of children": a kind of people, not an organisation
     elif wh in ("what", "which") and (type_head in _ORG_HEADS or (near[1:2] and near[1] in _ORG_HEADS)):
         expected = ORG
     elif wh == "where" or (wh in ("what", "which") and type_head in _LOC_HEADS):

@@ -258,3 +258,16 @@ def test_an_amount_without_a_figure_is_vague():
 
     assert is_vague_amount("the majority") and is_vague_amount("most") and is_vague_amount("a few")
     assert not is_vague_amount("half") and not is_vague_amount("one in four") and not is_vague_amount("a majority of 80%")
+
+
+def test_an_adjective_before_the_asked_noun_is_not_the_head():
+    assert question_type("Across how many separate areas of its work was it graded?").head == "areas"
+    assert question_type("How many formal recommendations did the inspectorate make?").head == "recommendations"
+    verdict = question_type("What overall verdict did inspectors give the CRC?")
+    assert verdict.expected == "rating" and verdict.head == "verdict"
+    assert question_type("Which His Majesty's Inspector led the inspection?").expected == "person"
+
+
+def test_a_group_of_people_is_no_organisation():
+    assert question_type("Which group of children forms the majority of those in care?").expected == "phrase"
+    assert question_type("Which group runs the youth forum?").expected == "org"
