@@ -35,7 +35,7 @@ import json
 import math
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -281,7 +281,13 @@ TITLE_WORD_FACTOR = 0.3
 
 
 def _title_keys(title: str) -> frozenset[str]:
-    return frozenset(x for w_ in _TOKEN_RX.findall(title) for x in _keys(w_))
+    """Keys of the title's words, and the acronyms its capitalised names spell ("London Community
+    Rehabilitation Company" also names "CRC")."""
+    toks = _TOKEN_RX.findall(title)
+    acronyms = {
+        a for a, (i, j) in _spelled_out(toks).items() if all(t[:1].isupper() for t in toks[i : j + 1] if t.lower() not in _INITIAL_SKIP)
+    }
+    return frozenset(x for w_ in toks for x in _keys(w_)) | acronyms
 
 
 @lru_cache(maxsize=4096)
@@ -366,6 +372,80 @@ def _analyse_sentence(text: str) -> _Sentence:
             if i < len(toks) and st[i] == a and j >= i and en[j] == b:
                 typed.append((i, j, kind))
     return _Sentence(text, st, en, toks, stems, keys, content, typed)
+
+
+# A question may spell out what the text abbreviates ("London's community rehabilitation company" for
+# "London CRC", "not in education, employment or training" for "NEET") or abbreviate what it spells out:
+# an acronym and a run of words whose initials make it stand for each other.
+_ACRONYM_RX = re.compile(r"[A-Z]{2,6}")
+_INITIAL_SKIP = frozenset({"and", "of", "or", "for", "the", "in", "&"})
+_MAX_SPELLED_WORDS = 8
+
+
+def _acronym(tok: str) -> str:
+    """The lower-case acronym a token is ("CRC", "PAs", "CRC’s" -> "crc"), or ""."""
+    for tail in ("’s", "'s", "s"):
+        if tok.endswith(tail) and _ACRONYM_RX.fullmatch(tok[: -len(tail)]):
+            return tok[: -len(tail)].lower()
+    return tok.lower() if _ACRONYM_RX.fullmatch(tok) else ""
+
+
+def _spelled_out(toks: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """Initials -> (first, last) token of the first run of two or more words that spells them ("and", "of"
+    and the like inside a run are skipped: "special educational needs and disabilities" -> "send")."""
+    words = [t for t, tok in enumerate(toks) if _WORD_RX.search(tok)]
+    out: dict[str, tuple[int, int]] = {}
+    for a, first in enumerate(words):
+        if toks[first].lower() in _INITIAL_SKIP:
+            continue
+        initials = ""
+        for b in range(a, min(len(words), a + _MAX_SPELLED_WORDS)):
+            tok = toks[words[b]]
+            if tok.lower() in _INITIAL_SKIP:
+                continue
+            if not tok[:1].isalpha() or _acronym(tok) or (tok.lower() in STOP and tok.lower() != "not"):
+                break
+            initials += tok[0].lower()
+            if len(initials) >= 2:
+                out.setdefault(initials, (first, words[b]))
+            if len(initials) >= 6:
+                break
+    return out
+
+
+@lru_cache(maxsize=1024)
+def _question_acronyms(question: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(initials of the question's word runs -> their word keys, the question's acronyms -> their keys)."""
+    toks = _TOKEN_RX.findall(question)
+    acronyms = {a: _keys(t) for t in toks if (a := _acronym(t))}
+    runs = {
+        initials: [k for t in range(i, j + 1) if _WORD_RX.search(toks[t]) and toks[t].lower() not in STOP for k in _keys(toks[t])]
+        for initials, (i, j) in _spelled_out(toks).items()
+        if initials not in acronyms
+    }
+    return runs, acronyms
+
+
+def _with_acronyms(question: str, s: _Sentence) -> _Sentence:
+    """`s` with the keys of the question words an acronym of it stands for, or of the question's acronym
+    on the words of `s` that spell it out; `s` itself when there are none."""
+    runs, acronyms = _question_acronyms(question)
+    extra: dict[int, list[str]] = {}
+    if runs:
+        for t, tok in enumerate(s.toks):
+            a = _acronym(tok)
+            if a in runs:
+                extra.setdefault(t, []).extend(runs[a])
+    if acronyms:
+        for a, (i, j) in _spelled_out(s.toks).items():
+            if a in acronyms:
+                for t in range(i, j + 1):
+                    if s.content[t]:
+                        extra.setdefault(t, []).extend(acronyms[a])
+    if not extra:
+        return s
+    keys = [ks + [k for k in extra[t] if k not in ks] if t in extra else ks for t, ks in enumerate(s.keys)]
+    return replace(s, keys=keys)
 
 
 def _aligned(q: _Question, s: _Sentence) -> np.ndarray:
@@ -1725,6 +1805,21 @@ def _excluded_sibling(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
     return out
 
 
+NEXT_TYPED_GAP = 0.5  # how far below the best-matched sentence the typed sentence after it is lifted to
+
+
+# "What proportion of staff were agency workers?" asks for the figure as it stood, not the one a plan aims
+# at ("Our target is to bring agency workers down to 15% ... by March 2025"): a sentence stating a target
+# or intention loses this much for a figure question that asks for none.
+TARGET_PENALTY = 2.0
+_TARGET_TAGS = frozenset({PERCENT, COUNT, "money"})
+_TARGET_RX = re.compile(
+    r"\b(?:targets?|aim|aims|aiming|goals?|ambitions?|intends?|intention|plans? to|planned|wants?|will|would like|expects? to"
+    r"|by (?:the end of )?(?:[A-Z]?[a-z]+ )?20\d\d)\b",
+    re.I,
+)
+
+
 def _prefer_longest(sp: _Spans, z: np.ndarray, kind: str) -> None:
     """A grade is quoted whole: "requires improvement to be good" outranks the "good" inside it (in place)."""
     typed = [k for k, t in enumerate(sp.kinds) if t == kind]
@@ -1838,7 +1933,7 @@ def _rank(
 ):
     model = model or _get_model()
     q = _analyse_question(question, corpus_idf)
-    sents = [_analyse_sentence(c.text) for c in candidates]
+    sents = [_with_acronyms(question, _analyse_sentence(c.text)) for c in candidates]
     questions = [_for_title(question, c.title, corpus_idf) for c in candidates]
     aligned = [_aligned(qk, s) for qk, s in zip(questions, sents)]
     cos = vectors @ qv if len(candidates) else np.zeros(0)
@@ -1849,7 +1944,10 @@ def _rank(
     else:
         ranks = np.zeros(len(candidates))
     # a sentence that refers back is matched against the question with the sentence it refers to
-    feature_sents = [_analyse_sentence(c.context + "\n" + c.text) if c.context else s for c, s in zip(candidates, sents)]
+    feature_sents = [
+        _with_acronyms(question, _analyse_sentence(c.context + "\n" + c.text)) if c.context else s
+        for c, s in zip(candidates, sents)
+    ]
     feature_aligned = [
         _aligned(qk, fs) if c.context else al for qk, fs, c, al in zip(questions, feature_sents, candidates, aligned)
     ]
@@ -1868,6 +1966,16 @@ def _rank(
         sz = sz + LABEL_PRIOR * label_named * typed_ok
     else:
         label_named = np.zeros(len(candidates))
+    if q.tag in TYPED_PRIOR_TAGS and NEXT_TYPED_GAP and len(sz):
+        # "Children ... wait too long for neurodisability assessments. The average wait time is 18 months.":
+        # the best-matched sentence holds nothing of the asked type, the next one does and goes on from it
+        has_type = SF[:, SENT_FEATURES.index("has_type")]
+        k0 = int(np.argmax(sz))
+        k1 = k0 + 1
+        if not has_type[k0] and k1 < len(candidates) and has_type[k1] and candidates[k1].passage == candidates[k0].passage:
+            sz[k1] = max(sz[k1], sz[k0] - NEXT_TYPED_GAP)
+    if q.tag in _TARGET_TAGS and TARGET_PENALTY and not _TARGET_RX.search(question):
+        sz = sz - TARGET_PENALTY * np.array([_TARGET_RX.search(s.text) is not None for s in sents], dtype=float)
     slogp = _log_softmax(sz)
     sz_max = float(sz.max()) if len(sz) else 0.0
     top = [k for k in np.argsort(-sz, kind="stable")[:TOP_SENTENCES] if sz[k] >= sz_max - SENTENCE_MARGIN]

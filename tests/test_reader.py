@@ -876,3 +876,56 @@ def test_a_sentence_naming_the_asked_thing_only_by_its_noun_refers_back():
     # a name after the noun names it: "the course, Skills for Life," answers the question
     assert R._refers_to_asked(head, R._analyse_sentence("After the course, Skills for Life, they get priority.")) is None
     assert R._refers_to_asked(head, R._analyse_sentence("They complete the course Skills for Life first.")) is None
+
+
+def test_an_acronym_and_the_words_it_abbreviates_match_each_other():
+    from rag import reader as R
+
+    assert R._acronym("CRC") == R._acronym("CRCs") == R._acronym("CRC’s") == "crc" and R._acronym("London") == ""
+    assert R._spelled_out("special educational needs and disabilities".split())["send"] == (0, 4)
+    spelled = "How many people does London's community rehabilitation company supervise?"
+    s = R._with_acronyms(spelled, R._analyse_sentence("London CRC supervises 28,819 people."))
+    assert {"community", "rehabilit", "company"} <= set(s.keys[1])
+    abbreviated = "How many NEET young people are there?"
+    s = R._with_acronyms(abbreviated, R._analyse_sentence("Few are not in education, employment or training."))
+    assert all("neet" in s.keys[s.toks.index(w)] for w in ("education", "employment", "training"))
+    plain = R._analyse_sentence("London CRC supervises 28,819 people.")
+    assert R._with_acronyms("How many people does it supervise?", plain) is plain
+    assert "crc" in R._title_keys("An inspection of London Community Rehabilitation Company")
+    assert "ai" not in R._title_keys("An inspection of London Community Rehabilitation Company")
+
+
+def test_a_spelled_out_name_finds_the_sentence_using_its_acronym(monkeypatch):
+    from rag import reader as R
+
+    passages = [
+        "The community rehabilitation company inspectors visited examined the records of 148 people on probation.",
+        "London CRC supervises 28,819 people.",
+    ]
+    question = "How many people on probation does London's community rehabilitation company supervise?"
+    assert ask(question, passages).answer == "28,819"
+    monkeypatch.setattr(R, "_with_acronyms", lambda question, s: s)
+    assert ask(question, passages).answer == "148"
+
+
+def test_a_figure_question_is_not_answered_by_a_target(monkeypatch):
+    from rag import reader as R
+
+    passages = [
+        "Agency workers make up 28% of the social workers.",
+        "Our target is for agency workers to make up 15% of the social work workforce by March 2025.",
+    ]
+    assert ask("What proportion of the social work workforce are agency workers?", passages).answer == "28%"
+    assert ask("By March 2025, what proportion of the social work workforce will agency workers be?", passages).answer == "15%"
+    monkeypatch.setattr(R, "TARGET_PENALTY", 0.0)
+    assert ask("What proportion of the social work workforce are agency workers?", passages).answer == "15%"
+
+
+def test_a_typed_answer_in_the_sentence_after_the_best_match_is_lifted(monkeypatch):
+    from rag import reader as R
+
+    passage = "Children wait too long for neurodisability assessments in Hillingdon. The average wait time is 18 months."
+    question = "In Hillingdon, how long do children wait for a neurodisability assessment?"
+    lifted = ask(question, [passage])
+    monkeypatch.setattr(R, "NEXT_TYPED_GAP", 0.0)
+    assert lifted.answer == "18 months" and lifted.score > ask(question, [passage]).score
