@@ -244,6 +244,7 @@ def question_type(question: str) -> QuestionType:
         expected = COUNT
     elif wh in ("what", "which") and (
         type_head in _PERSON_HEADS
+        or (wh == "which" and type_head in _ROLE_WORDS and not type_head.endswith("s"))  # "which head of the inspectorate"
         # "which Ofsted inspector led it" asks for a person; "what did the chief inspector say" does not: the
         # person after "did" is the subject, and "what" is what they said
         or (nxt not in _AUX_VERBS and near[1:2] and near[1] in _PERSON_HEADS and near[0] not in _ORG_HEADS)

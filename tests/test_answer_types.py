@@ -266,6 +266,7 @@ def test_an_adjective_before_the_asked_noun_is_not_the_head():
     verdict = question_type("What overall verdict did inspectors give the CRC?")
     assert verdict.expected == "rating" and verdict.head == "verdict"
     assert question_type("Which His Majesty's Inspector led the inspection?").expected == "person"
+    assert question_type("Which head of the probation inspectorate commented on the results?").expected == "person"
 
 
 def test_a_group_of_people_is_no_organisation():
