@@ -1316,10 +1316,21 @@ def _bare(word: str) -> str:
     return re.sub(r"['’]s$", "", word).lower()
 
 
+def _abbreviated(toks: list[str], question: str) -> list[str]:
+    """`toks` with each run of words spelling an acronym of the question written as that acronym
+    ("London Community Rehabilitation Company" -> "London CRC" for a question naming "Thames Valley CRC")."""
+    acronyms = _question_acronyms(question)[1]
+    runs = sorted(((i, j, a) for a, (i, j) in _spelled_out(toks).items() if a in acronyms), reverse=True)
+    for i, j, a in runs:
+        if all(t[:1].isupper() for t in toks[i : j + 1] if t.lower() not in _INITIAL_SKIP):
+            toks = toks[:i] + [a.upper()] + toks[j + 1 :]
+    return toks
+
+
 def _name_clash(question: str, text: str) -> bool:
     """Whether `text` names another organisation of the kind a name in the question has (see above)."""
     asked = {_bare(t) for t in _TOKEN_RX.findall(question)}
-    toks = _TOKEN_RX.findall(text)
+    toks = _abbreviated(_TOKEN_RX.findall(text), question)
     bare = [_bare(t) for t in toks]
     present = set(bare)
 

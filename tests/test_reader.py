@@ -929,3 +929,12 @@ def test_a_typed_answer_in_the_sentence_after_the_best_match_is_lifted(monkeypat
     lifted = ask(question, [passage])
     monkeypatch.setattr(R, "NEXT_TYPED_GAP", 0.0)
     assert lifted.answer == "18 months" and lifted.score > ask(question, [passage]).score
+
+
+def test_a_title_spelling_out_another_organisations_acronym_clashes():
+    from rag import reader as R
+
+    title = "An inspection of London Community Rehabilitation Company"
+    assert R._name_clash("How many people on probation does Thames Valley CRC supervise?", title)
+    assert not R._name_clash("How many people on probation does London CRC supervise?", title)
+    assert R._abbreviated(title.split(), "Is Thames Valley CRC good?") == ["An", "inspection", "of", "London", "CRC"]
