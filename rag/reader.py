@@ -1816,6 +1816,34 @@ def _excluded_sibling(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
     return out
 
 
+# A sentence repeating a run of the question's words in order ("work to manage the risk of harm to others")
+# is about what the question asks, however little its vector says so: per word of the longest shared run
+# beyond the first two (up to RUN_CAP words), this prior.
+RUN_PRIOR = 0.3
+RUN_CAP = 8
+
+
+@lru_cache(maxsize=1024)
+def _question_stems(question: str) -> tuple[str, ...]:
+    return tuple(stem(t) for t in _TOKEN_RX.findall(question) if _WORD_RX.search(t))
+
+
+def _shared_run(question: str, s: _Sentence) -> float:
+    """Words beyond two in the longest run of words the sentence and the question share in order."""
+    qs = _question_stems(question)
+    ss = [st for st, tok in zip(s.stems, s.toks) if _WORD_RX.search(tok)]
+    best = 0
+    prev = [0] * (len(qs) + 1)
+    for a in ss:
+        cur = [0] * (len(qs) + 1)
+        for j, b in enumerate(qs):
+            if a == b:
+                cur[j + 1] = prev[j] + 1
+                best = max(best, cur[j + 1])
+        prev = cur
+    return float(max(0, min(best, RUN_CAP) - 2))
+
+
 NEXT_TYPED_GAP = 0.5  # how far below the best-matched sentence the typed sentence after it is lifted to
 
 
@@ -1985,6 +2013,8 @@ def _rank(
         k1 = k0 + 1
         if not has_type[k0] and k1 < len(candidates) and has_type[k1] and candidates[k1].passage == candidates[k0].passage:
             sz[k1] = max(sz[k1], sz[k0] - NEXT_TYPED_GAP)
+    if RUN_PRIOR:
+        sz = sz + RUN_PRIOR * np.array([_shared_run(question, s) for s in sents])
     if q.tag in _TARGET_TAGS and TARGET_PENALTY and not _TARGET_RX.search(question):
         sz = sz - TARGET_PENALTY * np.array([_TARGET_RX.search(s.text) is not None for s in sents], dtype=float)
     slogp = _log_softmax(sz)

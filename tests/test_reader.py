@@ -912,7 +912,7 @@ def test_a_figure_question_is_not_answered_by_a_target(monkeypatch):
     from rag import reader as R
 
     passages = [
-        "Agency workers make up 28% of the social workers.",
+        "Agency workers make up 28% of the social work staff.",
         "Our target is for agency workers to make up 15% of the social work workforce by March 2025.",
     ]
     assert ask("What proportion of the social work workforce are agency workers?", passages).answer == "28%"
@@ -938,3 +938,13 @@ def test_a_title_spelling_out_another_organisations_acronym_clashes():
     assert R._name_clash("How many people on probation does Thames Valley CRC supervise?", title)
     assert not R._name_clash("How many people on probation does London CRC supervise?", title)
     assert R._abbreviated(title.split(), "Is Thames Valley CRC good?") == ["An", "inspection", "of", "London", "CRC"]
+
+
+def test_a_run_of_question_words_repeated_in_order_counts_beyond_two():
+    from rag import reader as R
+
+    question = "How did the Chief Inspector rate London CRC's work to manage the risk of harm to others?"
+    quoted = R._analyse_sentence("He said work to manage the risk of harm to others is not yet good enough.")
+    scattered = R._analyse_sentence("Others said harm and risk to manage work is rated low by London CRC.")
+    assert R._shared_run(question, quoted) == 6  # "work to manage the risk of harm to others": 9 words, capped at 8
+    assert R._shared_run(question, scattered) == 0  # "London CRC" is only two
