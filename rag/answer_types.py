@@ -86,7 +86,7 @@ _SKIP_HEAD = {
 # verdict"): the noun is the head.
 _HEAD_MODIFIERS = frozenset(
     "overall separate different distinct individual formal additional extra exact specific main particular single"
-    " his her majesty's hm".split()
+    " his her majesty's hm two three four five six seven eight nine ten".split()
 )
 _LABEL_NUMBER_RX = re.compile(
     r"\b(?:band|grade|level|tier|stage|phase|category|section|paragraph|page|chapter|part|step|version|wing|unit|no\.)\s*$",
@@ -204,7 +204,7 @@ def question_type(question: str) -> QuestionType:
         r"\b(?:what|which) (?:age|ages|age range|age ranges|age group|age groups|age bracket)\b|\bhow old\b|\bage range\b", q
     ):
         expected = AGE
-    elif re.search(r"\b(?:over|for|during|in) (?:what|which) (?:period|length of time|timescale|timeframe)\b", q):
+    elif re.search(r"\b(?:over|for|during|in|within) (?:what|which) (?:period|length of time|timescale|timeframe|time frame)\b", q):
         expected = DURATION
     elif wh in ("what", "which") and (
         type_head in _DURATION_HEADS

@@ -933,6 +933,9 @@ EARLIER_VALUE_PRIOR = 4.0  # 2 moved the earlier figure up but not to the top on
 _ASKS_EARLIER_RX = re.compile(
     r"\b(?:previous|preceding|earlier|former)\b|\bprior\b(?! to)|\bbefore (?:that|then)\b", re.I
 )  # not "the year before inspectors arrived" nor "prior to the inspection": those date the current value
+# "When had Ofsted previously inspected ...", "when did the area last have an inspection before ...": not
+# the report's own inspection dates
+_ASKS_PREVIOUS_RX = re.compile(r"\b(?:previous|previously|preceding|earlier|prior|last\b.*\bbefore)\b", re.I)
 _EARLIER_AFTER = frozenset("previous preceding prior earlier last".split())  # "241 in the preceding year"
 
 
@@ -2027,6 +2030,7 @@ def _rank(
     often = asks_how_often(question)
     unit = asked_unit(question)
     future = q.tag == DATE and _ASKS_FUTURE_RX.search(question) is not None
+    earlier = q.tag == DATE and not future and _ASKS_PREVIOUS_RX.search(question) is not None
     figure_asked = q.tag in _FIGURE_TAGS
     title_of = asks_title(question)
     asked_roles = role_nouns(question) if q.tag == PERSON else frozenset()
@@ -2074,6 +2078,9 @@ def _rank(
                     gone = np.array([kind == DATE for kind in sp.kinds])
                 elif candidates[k].doc_year:
                     gone = _before_year(s, sp, candidates[k].doc_year)
+                type_ok = type_ok * ~gone
+            elif earlier and _own_inspection_dates(candidates[k]):  # "when was it previously inspected"
+                gone = np.array([kind == DATE for kind in sp.kinds])
                 type_ok = type_ok * ~gone
             if unit is not None:  # "how many weeks" is not answered in hours ("a 24-hour crisis line")
                 type_ok = type_ok * np.array([_near_unit(unit, t) for t in texts])

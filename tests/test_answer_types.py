@@ -272,3 +272,8 @@ def test_an_adjective_before_the_asked_noun_is_not_the_head():
 def test_a_group_of_people_is_no_organisation():
     assert question_type("Which group of children forms the majority of those in care?").expected == "phrase"
     assert question_type("Which group runs the youth forum?").expected == "org"
+
+
+def test_within_what_timeframe_asks_for_a_length_of_time():
+    assert question_type("Within what timeframe will a monitoring inspection take place?").expected == "duration"
+    assert question_type("Which three stages of case supervision were of concern?").head == "stages"

@@ -948,3 +948,18 @@ def test_a_run_of_question_words_repeated_in_order_counts_beyond_two():
     scattered = R._analyse_sentence("Others said harm and risk to manage work is rated low by London CRC.")
     assert R._shared_run(question, quoted) == 6  # "work to manage the risk of harm to others": 9 words, capped at 8
     assert R._shared_run(question, scattered) == 0  # "London CRC" is only two
+
+
+def test_a_question_about_an_earlier_inspection_is_not_answered_by_this_ones_dates(monkeypatch):
+    import re
+
+    from rag import reader as R
+
+    passages = [
+        "Inspection dates: 11 to 22 December 2023",
+        "Since the last inspection in June 2018, when services were judged to be good, progress has continued.",
+    ]
+    question = "When had Ofsted previously inspected the services, rating them good?"
+    assert ask(question, passages).answer == "June 2018"
+    monkeypatch.setattr(R, "_ASKS_PREVIOUS_RX", re.compile(r"(?!)"))
+    assert ask(question, passages).answer == "11 to 22 December 2023"
