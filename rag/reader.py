@@ -1603,6 +1603,10 @@ def _prefer_whole_names(question: str, s: _Sentence, sp: _Spans, z: np.ndarray) 
         begin = i
         while begin > 1 and caps[begin - 1] and toks[begin - 1].lower() not in STOP:
             begin -= 1  # "Career Framework" -> "Early Career Framework" (not the sentence's first word)
+        while begin > 2 and toks[begin - 1].lower() in _NAME_LINKS and caps[begin - 2] and toks[begin - 2].lower() not in STOP:
+            begin -= 2  # "Life" -> "Skills for Life"
+            while begin > 1 and caps[begin - 1] and toks[begin - 1].lower() not in STOP:
+                begin -= 1
         end = j
         while end + 2 < len(toks) and toks[end + 1].lower() in _NAME_LINKS and caps[end + 2]:
             end += 2

@@ -963,3 +963,15 @@ def test_a_question_about_an_earlier_inspection_is_not_answered_by_this_ones_dat
     assert ask(question, passages).answer == "June 2018"
     monkeypatch.setattr(R, "_ASKS_PREVIOUS_RX", re.compile(r"(?!)"))
     assert ask(question, passages).answer == "11 to 22 December 2023"
+
+
+def test_a_name_joined_by_for_or_of_is_quoted_whole_from_its_last_word():
+    from rag import reader as R
+
+    question = "Which course do care leavers complete?"
+    sentence = "Plans promote independence, enhanced by the Skills for Life course."
+    q, s, sp, texts = _spans(question, sentence)
+    z = np.zeros(len(sp.I))
+    z[texts.index("Life")] = 5.0
+    R._prefer_whole_names(question, s, sp, z)
+    assert texts[int(np.argmax(z))] == "Skills for Life course"
