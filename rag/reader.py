@@ -1104,6 +1104,9 @@ def _document_missing(q: _Question, questions: Sequence[_Question], candidates: 
 # every right answer to such a question was of its type; an untyped best span ("the majority" for "how
 # many children") lowers the confidence's logit by this.
 UNTYPED_FIGURE_PENALTY = 3.0
+# Likewise a question for a name ("what is the name of the provider", "who is the director") answered by no
+# name: "The local authority commissions one main provider ..." does not name it.
+UNNAMED_PENALTY = 1.0
 _FIGURE_TAGS = frozenset({"percent", "count", "money", "date", "duration", "age"})
 GONE_DATE_PENALTY = 3.0  # on the confidence's logit, like YEAR_MISS_PENALTY
 _ASKS_FUTURE_RX = re.compile(r"\b(?:will|next|upcoming|due|planned|scheduled|going to)\b", re.I)
@@ -1937,6 +1940,15 @@ def _asked_name(question: str, tag: str, s: _Sentence, sp: _Spans) -> np.ndarray
     return ((named | quoted) & ~own).astype(float)
 
 
+def _names_something(s: _Sentence, sp: _Spans) -> np.ndarray:
+    """Per span, whether it is quoted or holds a capitalised word other than the sentence's first."""
+    caps = [t[:1].isupper() and t.lower() not in STOP for t in s.toks]
+    first = next((t for t, tok in enumerate(s.toks) if _WORD_RX.search(tok)), 0)
+    return np.array(
+        [_quoted(s.toks, int(i), int(j)) or any(caps[t] for t in range(int(i), int(j) + 1) if t != first) for i, j in zip(sp.I, sp.J)]
+    )
+
+
 def _question_shape_priors(
     question: str, q: _Question, s: _Sentence, sp: _Spans, al: np.ndarray, title_of: tuple[str, ...]
 ) -> np.ndarray:
@@ -2039,6 +2051,7 @@ def _rank(
     title_of = asks_title(question)
     asked_roles = role_nouns(question) if q.tag == PERSON else frozenset()
     which_head = q.head if re.match(r"\s*(?:\w+\s+)?which\b", question, re.I) else ""
+    name_asked = q.tag in (PHRASE, ORG) and _ASKS_NAME_RX.search(question) is not None
     results: list[tuple[float, float, int, int, int, str, np.ndarray]] = []
     rivals: list[tuple[float, int, str, np.ndarray]] = []  # (confidence, sentence, answer key, features)
     # spans are read with the sentence referred back to in front ("... 7,025 children with SEND. Of these,
@@ -2109,6 +2122,7 @@ def _rank(
         prior = -YEAR_MISS_PENALTY * year_miss[k] - PAST_MISS_PENALTY * _past_missing(q, s) - DOC_MISS_PENALTY * doc_miss[k]
         prior -= NAME_CLASH_PENALTY * (_name_clash(question, s.text) or _name_clash(question, candidates[k].title))
         referred = _refers_to_asked(which_head, s)
+        named_span = _names_something(s, sp) if name_asked else None
         for rank, b in enumerate(best):
             span_prior = prior - GONE_DATE_PENALTY * gone[b]
             if referred is not None and not (int(sp.I[b]) <= referred <= int(sp.J[b])):
@@ -2123,7 +2137,10 @@ def _rank(
             i, j = int(sp.I[b]), int(sp.J[b])
             if rank < RIVAL_SPANS:
                 rivals.append((p, int(k), _answer_key(s.text[s.starts[i] : s.ends[j]]), x))
-            if figure_asked and not type_ok[b]:
+            unnamed = (name_asked and not named_span[b]) or (
+                asked_roles and sp.kinds[b] not in ("person", "role") and not role_nouns(s.text[s.starts[i] : s.ends[j]])
+            )
+            if (figure_asked and not type_ok[b]) or (UNNAMED_PENALTY and unnamed):
                 # lowers the answer's own confidence, not its weight as a rival: an untyped rival is no
                 # reason to trust another answer more (development cost 66 -> 72 when it was)
                 x = x.copy()

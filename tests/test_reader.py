@@ -975,3 +975,17 @@ def test_a_name_joined_by_for_or_of_is_quoted_whole_from_its_last_word():
     z[texts.index("Life")] = 5.0
     R._prefer_whole_names(question, s, sp, z)
     assert texts[int(np.argmax(z))] == "Skills for Life course"
+
+
+def test_a_question_for_a_name_answered_by_no_name_is_less_sure(monkeypatch):
+    from rag import reader as R
+
+    passage = "The local authority commissions one main provider to deliver alternative provision."
+    question = "What is the name of the main provider the local authority commissions to deliver alternative provision?"
+    unnamed = ask(question, [passage])
+    monkeypatch.setattr(R, "UNNAMED_PENALTY", 0.0)
+    assert unnamed.score < ask(question, [passage]).score
+    s = R._analyse_sentence("The Cocoon is run by the local authority with ‘Elevation’.")
+    q, _, sp, texts = _spans("What is it called?", s.text)
+    flags = dict(zip(texts, R._names_something(s, sp)))
+    assert flags["The Cocoon"] and flags["Elevation"] and not flags["The"] and not flags["local authority"]
