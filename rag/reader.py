@@ -285,7 +285,9 @@ def _title_keys(title: str) -> frozenset[str]:
     Rehabilitation Company" also names "CRC")."""
     toks = _TOKEN_RX.findall(title)
     acronyms = {
-        a for a, (i, j) in _spelled_out(toks).items() if all(t[:1].isupper() for t in toks[i : j + 1] if t.lower() not in _INITIAL_SKIP)
+        a
+        for a, (i, j) in _spelled_out(toks).items()
+        if all(t[:1].isupper() for t in toks[i : j + 1] if t.lower() not in _INITIAL_SKIP)
     }
     return frozenset(x for w_ in toks for x in _keys(w_)) | acronyms
 
@@ -1945,7 +1947,10 @@ def _names_something(s: _Sentence, sp: _Spans) -> np.ndarray:
     caps = [t[:1].isupper() and t.lower() not in STOP for t in s.toks]
     first = next((t for t, tok in enumerate(s.toks) if _WORD_RX.search(tok)), 0)
     return np.array(
-        [_quoted(s.toks, int(i), int(j)) or any(caps[t] for t in range(int(i), int(j) + 1) if t != first) for i, j in zip(sp.I, sp.J)]
+        [
+            _quoted(s.toks, int(i), int(j)) or any(caps[t] for t in range(int(i), int(j) + 1) if t != first)
+            for i, j in zip(sp.I, sp.J)
+        ]
     )
 
 
