@@ -204,7 +204,7 @@ def question_type(question: str) -> QuestionType:
         r"\b(?:what|which) (?:age|ages|age range|age ranges|age group|age groups|age bracket)\b|\bhow old\b|\bage range\b", q
     ):
         expected = AGE
-    elif re.search(r"\b(?:over|for|during|in|within) (?:what|which) (?:period|length of time|timescale|timeframe|time frame)\b", q):
+    elif re.search(r"\b(?:over|for|during|in|within) (?:what|which) (?:period|length of time|timescale|time ?frame)\b", q):
         expected = DURATION
     elif wh in ("what", "which") and (
         type_head in _DURATION_HEADS
