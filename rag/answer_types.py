@@ -324,6 +324,7 @@ _FREQUENCY_RX = _rx(
     rf"|every (?:(?:{_NUM}|{_NUM_WORD}|other|few) )?(?:days?|weeks?|fortnights?|months?|quarters?|terms?|years?)"
     r"|(?:daily|weekly|fortnightly|monthly|quarterly|annually|yearly))\b"
 )
+_ONE_ANOTHER_RX = re.compile(r"(?:\s+[\w’'-]+){0,4}?\s+(?:to|or|after)?\s*another\b", re.IGNORECASE)
 _COUNT_RX = _rx(rf"(?:{_MOD} )?(?:{_NUM}(?: (?:million|billion|thousand|hundred))?|\b{_NUM_WORD}(?:(?:-| ){_NUM_WORD})*\b)")
 _RATING_RX = re.compile(
     # Ofsted and probation grades, and HM Inspectorate of Prisons' healthy-prison scores
@@ -521,6 +522,9 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
             continue
         # nor is a number naming a grade or part ("band 3 prison officers", "key stage 4", "category C")
         if _LABEL_NUMBER_RX.search(text, 0, m.start()) and re.fullmatch(r"\d+", s.strip()):
+            continue
+        # nor is the "one" of "from one phase to another", "one way or another", "one another"
+        if s.strip().lower() == "one" and _ONE_ANOTHER_RX.match(text, m.end()):
             continue
         # nor is a section number opening a line ("2.1 Assessment")
         line_start = not text[: m.start()].strip() or text[: m.start()].rstrip(" \t").endswith("\n")

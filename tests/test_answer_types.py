@@ -277,3 +277,12 @@ def test_a_group_of_people_is_no_organisation():
 def test_within_what_timeframe_asks_for_a_length_of_time():
     assert question_type("Within what timeframe will a monitoring inspection take place?").expected == "duration"
     assert question_type("Which three stages of case supervision were of concern?").head == "stages"
+
+
+def test_the_one_of_one_to_another_is_no_count():
+    def counts(text):
+        return [text[a:b] for a, b, kind in typed_spans(text) if kind == "count"]
+
+    assert counts("as they move from one phase of \neducation to another.") == []
+    assert counts("They support one another, one way or another.") == []
+    assert counts("One child was placed in one home.") == ["One", "one"]
