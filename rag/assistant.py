@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from pathlib import Path
@@ -56,17 +57,28 @@ def _per_document(cache: dict[int, tuple[IndexData, dict[int, _T]]], data: Index
     return values[doc]
 
 
+_OWN_DATES_RX = re.compile(r"\binspection dates?\b[\s\S]{0,60}?\b((?:19|20)\d\d)\b", re.IGNORECASE)
+
+
 def _most_named_year(pages: list[str]) -> str:
-    found = YEAR_RX.findall(pages[0]) if pages else []
+    """The year of the first page's "Inspection dates" line, or else the year it names most."""
+    if not pages:
+        return ""
+    own = _OWN_DATES_RX.search(pages[0])
+    if own:
+        return own.group(1)
+    found = YEAR_RX.findall(pages[0])
     return max(set(found), key=lambda y: (found.count(y), y)) if found else ""
 
 
 def cover_year(data: IndexData, doc: int) -> str:
-    """The year a document's first page names most often (the later one on a tie), or "".
+    """The year of a document's own inspection dates on its first page, else the year that page names most
+    often (the later one on a tie), or "".
 
     A report's cover gives its own dates ("Inspection dates 4 to 15 March 2024", "Publication 9 July
-    2024") and perhaps an earlier one ("Previous full inspection October 2021"): the most named is the
-    report's own year, which a question about "the 2024 inspection" means.
+    2024") and perhaps earlier ones ("Previous inspection June 2019, judged inadequate", said again in the
+    summary below it): the inspection dates are the report's own year, which a question about "the 2024
+    inspection" means.
     """
     return _per_document(_cover_years, data, doc, _most_named_year)
 

@@ -153,7 +153,7 @@ def test_a_build_that_finishes_while_the_assistant_opens_is_not_missed(tiny_corp
     assert "kitchen.txt" in {d.path for d in assistant.documents}
 
 
-def test_a_document_s_own_year_is_the_one_its_cover_names_most(tmp_path, fake_embedder):
+def test_a_document_s_own_year_is_its_inspection_dates_or_the_one_its_cover_names_most(tmp_path, fake_embedder):
     from rag.assistant import cover_year
 
     folder = tmp_path / "corpus"
@@ -162,8 +162,14 @@ def test_a_document_s_own_year_is_the_one_its_cover_names_most(tmp_path, fake_em
         "Inspection dates: 4 to 15 March 2024. Published 9 July 2024. Previous inspection: October 2021.\n\nThe prison held 812 men.",
         encoding="utf-8",
     )
+    # the earlier inspection named twice on the cover is not the report's own year
+    (folder / "council.txt").write_text(
+        "Inspection dates\n13 to 24 November 2023\nPrevious inspection\nJune 2019\n\nServices have improved since June 2019.",
+        encoding="utf-8",
+    )
+    (folder / "letter.txt").write_text("Dear Governor, in 2022 and again in 2023 you wrote; by 2023 ...", encoding="utf-8")
     (folder / "undated.txt").write_text("A note with no dates at all.", encoding="utf-8")
     build_index(folder, tmp_path / "index", embedder=fake_embedder)
     data = Assistant.open(tmp_path / "index", embedder=fake_embedder).data
     years = {d.path: cover_year(data, i) for i, d in enumerate(data.documents)}
-    assert years == {"report.txt": "2024", "undated.txt": ""}
+    assert years == {"report.txt": "2024", "council.txt": "2023", "letter.txt": "2023", "undated.txt": ""}
