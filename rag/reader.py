@@ -178,11 +178,15 @@ def is_common_word(word: str) -> bool:
 _REFERS_BACK_RX = re.compile(r"\s*(?:(?:Of|Among) (?:these|those|them|whom|this group|this number)|He|She)\b")
 
 
+_SITUATION_RX = re.compile(r"\b(?:in|into)\s+(?:this|that|such a|the same)\s+(?:situation|position|circumstance|category)\b", re.I)
+
+
 def refers_back(text: str) -> bool:
-    """Whether a sentence opens by counting within the one before ("Of these, 2,914 have an EHC plan") or
-    with a pronoun for the person it names ("He judged the leadership to be strong"): the question names
-    what that one counts ("children with SEND") or who ("Justin Russell"), so both are read together."""
-    return _REFERS_BACK_RX.match(text) is not None
+    """Whether a sentence opens by counting within the one before ("Of these, 2,914 have an EHC plan"),
+    with a pronoun for the person it names ("He judged the leadership to be strong"), or counts those "in
+    this situation": the question names what that one counts ("children with SEND", "care leavers aged 21
+    who lost their support") or who ("Justin Russell"), so both are read together."""
+    return _REFERS_BACK_RX.match(text) is not None or _SITUATION_RX.search(text) is not None
 
 
 def document_keys(pages: Sequence[str]) -> frozenset[str]:
