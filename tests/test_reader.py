@@ -513,6 +513,8 @@ def test_a_sentence_counting_within_the_one_before_is_read_with_it():
     assert R.refers_back("He judged the leadership to be strong.") and not R.refers_back("Health visitors see every family.")
     assert R.refers_back("At the time, there were over 130 care leavers in this \nsituation.")
     assert not R.refers_back("The situation in this borough has improved.")
+    assert R.refers_back("This includes 22 \nproviders, which are local.") and R.refers_back("It lists over 40 services.")
+    assert not R.refers_back("This includes all children in care.")
     emb = HashingEmbedder(32)
     question = "How many children and young people with SEND in Haringey have an EHC plan?"
     answer = read(question, [passage], embedder=emb, threshold=0.0)
