@@ -1687,7 +1687,8 @@ EVALUATION_PRIOR = 2.0
 NAMED_QUOTE_FACTOR = 1.5
 ABOUT_QUOTE_FACTOR = 3.0  # 1.5 and 2 left "considerable efforts made" below "the organisation" on development data
 _EVALUATION_QUESTION_RX = re.compile(
-    r"^\s*(?:how|what)\s+(?:(?:word|words|term|phrase|adjective|language)\s+)?(?:did|does|do|has|have|had|was|were|is|are)\b"
+    r"^\s*(?:how(?:\s+(?:close|near|far|well|good|bad|badly|strong|weak)(?:\s+to\s+\w+)?)?|what)\s+"
+    r"(?:(?:word|words|term|phrase|adjective|language)\s+)?(?:did|does|do|has|have|had|was|were|is|are)\b"
     r".*\b(describe|described|rate|rated|judge|judged|"
     r"assess|assessed|say|said|find|found|think|thought|call|called|term|termed|characteri[sz]e|characteri[sz]ed|consider|considered|"
     r"regard|regarded|view|viewed|conclude|concluded|sum|summed|summari[sz]e|summari[sz]ed)\b"

@@ -555,6 +555,9 @@ def test_a_question_about_a_judgement_wants_the_judgement():
     # a naming question takes the quoted name, not a predicate; other questions take neither
     assert judged("What is the council called locally?", "The council is active and influential.") == set()
     assert judged("How many staff were there?", said) == set()
+    # "how close to good did he say ..." asks for the judgement too
+    close = "The Chief Inspector described the overall rating as “close to ‘good’”, but it was pulled down."
+    assert "close to ‘good" in judged("How close to good did the Chief Inspector say the rating was?", close)
 
 
 def test_a_judgement_is_the_predicate_of_what_the_question_names_and_may_end_at_a_clause_word():
