@@ -1864,7 +1864,8 @@ def _shared_run(question: str, s: _Sentence) -> float:
     return float(max(0, min(best, RUN_CAP) - 2))
 
 
-NEXT_TYPED_GAP = 0.5  # how far below the best-matched sentence the typed sentence after it is lifted to
+NEXT_TYPED_GAP = 0.5
+OWN_WORDS_PENALTY = 2.0  # how far below the best-matched sentence the typed sentence after it is lifted to
 
 
 # "What proportion of staff were agency workers?" asks for the figure as it stood, not the one a plan aims
@@ -2126,6 +2127,13 @@ def _rank(
         z = z + _question_shape_priors(question, q, s, sp, feature_aligned[k], title_of)
         if q.tag in _RELATIVE_TAGS:
             z = z + RELATIVE_PRIOR * _clause_antecedent(syn, sp, feature_aligned[k])
+        # "which partner agencies' information were London CRC staff not paying attention to" is not answered
+        # by "Staff": a span made only of the question's words says nothing new (but a judgement may repeat
+        # them: "how close to good" -> "close to ‘good’")
+        own_words = (sp.dense[:, SPAN_DENSE.index("all_in_q")] > 0) & (not _EVALUATION_QUESTION_RX.search(question))
+        if own_words.any():  # a figure is an answer even when its unit is the question's ("52-week")
+            own_words &= np.array([not any(c.isdigit() for t in s.toks[i : j + 1] for c in t) for i, j in zip(sp.I, sp.J)])
+        z = z - OWN_WORDS_PENALTY * own_words
         _prefer_whole_answers(question, q, s, sp, syn, z)
         if candidates[k].label:
             z = z + _row_value(candidates[k].label, s, sp, type_ok if q.tag in TYPED_PRIOR_TAGS else None, bool(label_named[k]))
@@ -2153,6 +2161,10 @@ def _rank(
             unnamed = (name_asked and not named_span[b]) or (
                 asked_roles and sp.kinds[b] not in ("person", "role") and not role_nouns(s.text[s.starts[i] : s.ends[j]])
             )
+            if own_words[b] and OWN_WORDS_PENALTY:
+                x = x.copy()
+                x[-1] -= OWN_WORDS_PENALTY
+                p = float(model.calibrate(x))
             if (figure_asked and not type_ok[b]) or (UNNAMED_PENALTY and unnamed):
                 # lowers the answer's own confidence, not its weight as a rival: an untyped rival is no
                 # reason to trust another answer more (development cost 66 -> 72 when it was)

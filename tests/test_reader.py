@@ -996,3 +996,16 @@ def test_a_question_for_a_name_answered_by_no_name_is_less_sure(monkeypatch):
     q, _, sp, texts = _spans("What is it called?", s.text)
     flags = dict(zip(texts, R._names_something(s, sp)))
     assert flags["The Cocoon"] and flags["Elevation"] and not flags["The"] and not flags["local authority"]
+
+
+def test_a_span_made_only_of_the_questions_words_is_no_answer(monkeypatch):
+    from rag import reader as R
+
+    passage = "Staff did not pay enough attention to information from partners."
+    question = "Which partner agencies' information were London CRC staff not paying enough attention to?"
+    own = ask(question, [passage])
+    monkeypatch.setattr(R, "OWN_WORDS_PENALTY", 0.0)
+    assert own.score < ask(question, [passage]).score
+    # a figure whose unit the question names is still an answer
+    weeks = "Care leavers at university are supported by the 52-week accommodation offer."
+    assert ask("For how many weeks of the year does the accommodation offer cover care leavers?", [weeks]).answer == "52-week"
