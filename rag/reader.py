@@ -1693,7 +1693,8 @@ _EVALUATION_QUESTION_RX = re.compile(
     r"assess|assessed|say|said|find|found|think|thought|call|called|term|termed|characteri[sz]e|characteri[sz]ed|consider|considered|"
     r"regard|regarded|view|viewed|conclude|concluded|sum|summed|summari[sz]e|summari[sz]ed)\b"
     # "what adjective did inspectors use for the HR strategy": the word asked for, whatever the verb
-    r"|^\s*what\s+(?:word|words|term|adjective|adjectives|expression)\s+(?:did|does|do|has|have|had|was|were|is|are)\b",
+    r"|^\s*what\s+(?:single\s+|one\s+|particular\s+)?(?:word|words|term|adjective|adjectives|expression)\s+"
+    r"(?:did|does|do|has|have|had|was|were|is|are)\b",
     re.I,
 )
 _COPULAS = frozenset("is was were are be been being remains remained remain seemed seems as".split())

@@ -558,6 +558,8 @@ def test_a_question_about_a_judgement_wants_the_judgement():
     # "how close to good did he say ..." asks for the judgement too
     close = "The Chief Inspector described the overall rating as “close to ‘good’”, but it was pulled down."
     assert "close to ‘good" in judged("How close to good did the Chief Inspector say the rating was?", close)
+    strategy = "Leaders have put in place an HR strategy that inspectors judged to be “impressive”."
+    assert "impressive" in judged("What single word did inspectors use to describe the HR strategy?", strategy)
 
 
 def test_a_judgement_is_the_predicate_of_what_the_question_names_and_may_end_at_a_clause_word():
