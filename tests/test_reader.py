@@ -904,40 +904,44 @@ def test_an_acronym_and_the_words_it_abbreviates_match_each_other():
     assert "ai" not in R._title_keys("An inspection of London Community Rehabilitation Company")
 
 
-def test_a_spelled_out_name_finds_the_sentence_using_its_acronym(monkeypatch):
+def _with_and_without(monkeypatch, question: str, passages: list[str], rule: str, off):
+    """The result with a reader rule in place, then with it switched off (rag.reader.<rule> set to `off`)."""
     from rag import reader as R
 
+    on = ask(question, passages)
+    monkeypatch.setattr(R, rule, off)
+    return on, ask(question, passages)
+
+
+def _answers(results) -> tuple[str, str]:
+    return tuple(r.answer for r in results)
+
+
+def test_a_spelled_out_name_finds_the_sentence_using_its_acronym(monkeypatch):
     passages = [
         "The community rehabilitation company inspectors visited examined the records of 148 people on probation.",
         "London CRC supervises 28,819 people.",
     ]
     question = "How many people on probation does London's community rehabilitation company supervise?"
-    assert ask(question, passages).answer == "28,819"
-    monkeypatch.setattr(R, "_with_acronyms", lambda question, s: s)
-    assert ask(question, passages).answer == "148"
+    unabbreviated = _with_and_without(monkeypatch, question, passages, "_with_acronyms", lambda question, s: s)
+    assert _answers(unabbreviated) == ("28,819", "148")
 
 
 def test_a_figure_question_is_not_answered_by_a_target(monkeypatch):
-    from rag import reader as R
-
     passages = [
         "Agency workers make up 28% of the social work staff.",
         "Our target is for agency workers to make up 15% of the social work workforce by March 2025.",
     ]
-    assert ask("What proportion of the social work workforce are agency workers?", passages).answer == "28%"
     assert ask("By March 2025, what proportion of the social work workforce will agency workers be?", passages).answer == "15%"
-    monkeypatch.setattr(R, "TARGET_PENALTY", 0.0)
-    assert ask("What proportion of the social work workforce are agency workers?", passages).answer == "15%"
+    question = "What proportion of the social work workforce are agency workers?"
+    assert _answers(_with_and_without(monkeypatch, question, passages, "TARGET_PENALTY", 0.0)) == ("28%", "15%")
 
 
 def test_a_typed_answer_in_the_sentence_after_the_best_match_is_lifted(monkeypatch):
-    from rag import reader as R
-
     passage = "Children wait too long for neurodisability assessments in Hillingdon. The average wait time is 18 months."
     question = "In Hillingdon, how long do children wait for a neurodisability assessment?"
-    lifted = ask(question, [passage])
-    monkeypatch.setattr(R, "NEXT_TYPED_GAP", 0.0)
-    assert lifted.answer == "18 months" and lifted.score > ask(question, [passage]).score
+    lifted, unlifted = _with_and_without(monkeypatch, question, [passage], "NEXT_TYPED_GAP", 0.0)
+    assert lifted.answer == "18 months" and lifted.score > unlifted.score
 
 
 def test_a_title_spelling_out_another_organisations_acronym_clashes():
@@ -962,16 +966,14 @@ def test_a_run_of_question_words_repeated_in_order_counts_beyond_two():
 def test_a_question_about_an_earlier_inspection_is_not_answered_by_this_ones_dates(monkeypatch):
     import re
 
-    from rag import reader as R
-
     passages = [
         "Inspection dates: 11 to 22 December 2023",
         "Since the last inspection in June 2018, when services were judged to be good, progress has continued.",
     ]
     question = "When had Ofsted previously inspected the services, rating them good?"
-    assert ask(question, passages).answer == "June 2018"
-    monkeypatch.setattr(R, "_ASKS_PREVIOUS_RX", re.compile(r"(?!)"))
-    assert ask(question, passages).answer == "11 to 22 December 2023"
+    never = re.compile(r"(?!)")
+    answers = _answers(_with_and_without(monkeypatch, question, passages, "_ASKS_PREVIOUS_RX", never))
+    assert answers == ("June 2018", "11 to 22 December 2023")
 
 
 def test_a_name_joined_by_for_or_of_is_quoted_whole_from_its_last_word():
@@ -991,9 +993,8 @@ def test_a_question_for_a_name_answered_by_no_name_is_less_sure(monkeypatch):
 
     passage = "The local authority commissions one main provider to deliver alternative provision."
     question = "What is the name of the main provider the local authority commissions to deliver alternative provision?"
-    unnamed = ask(question, [passage])
-    monkeypatch.setattr(R, "UNNAMED_PENALTY", 0.0)
-    assert unnamed.score < ask(question, [passage]).score
+    unnamed, unchecked = _with_and_without(monkeypatch, question, [passage], "UNNAMED_PENALTY", 0.0)
+    assert unnamed.score < unchecked.score
     s = R._analyse_sentence("The Cocoon is run by the local authority with ‘Elevation’.")
     q, _, sp, texts = _spans("What is it called?", s.text)
     flags = dict(zip(texts, R._names_something(s, sp)))
@@ -1001,13 +1002,10 @@ def test_a_question_for_a_name_answered_by_no_name_is_less_sure(monkeypatch):
 
 
 def test_a_span_made_only_of_the_questions_words_is_no_answer(monkeypatch):
-    from rag import reader as R
-
     passage = "Staff did not pay enough attention to information from partners."
     question = "Which partner agencies' information were London CRC staff not paying enough attention to?"
-    own = ask(question, [passage])
-    monkeypatch.setattr(R, "OWN_WORDS_PENALTY", 0.0)
-    assert own.score < ask(question, [passage]).score
+    own, unchecked = _with_and_without(monkeypatch, question, [passage], "OWN_WORDS_PENALTY", 0.0)
+    assert own.score < unchecked.score
     # a figure whose unit the question names is still an answer
     weeks = "Care leavers at university are supported by the 52-week accommodation offer."
     assert ask("For how many weeks of the year does the accommodation offer cover care leavers?", [weeks]).answer == "52-week"
