@@ -179,8 +179,6 @@ _REFERS_BACK_RX = re.compile(
     r"\s*(?:(?:Of|Among) (?:these|those|them|whom|this group|this number)|He|She"
     r"|(?:This|It|These|They)\s+(?:includes?|comprises?|covers?|contains?|lists?|is made up of|are made up of)\s+(?:\w+\s+)?\d+)\b"
 )
-
-
 _SITUATION_RX = re.compile(r"\b(?:in|into)\s+(?:this|that|such a|the same)\s+(?:situation|position|circumstance|category)\b", re.I)
 
 
@@ -1115,7 +1113,7 @@ def _document_missing(q: _Question, questions: Sequence[_Question], candidates: 
 UNTYPED_FIGURE_PENALTY = 3.0
 # Likewise a question for a name ("what is the name of the provider", "who is the director") answered by no
 # name: "The local authority commissions one main provider ..." does not name it.
-UNNAMED_PENALTY = 1.0
+UNNAMED_PENALTY = 3.0
 _FIGURE_TAGS = frozenset({"percent", "count", "money", "date", "duration", "age"})
 GONE_DATE_PENALTY = 3.0  # on the confidence's logit, like YEAR_MISS_PENALTY
 _ASKS_FUTURE_RX = re.compile(r"\b(?:will|next|upcoming|due|planned|scheduled|going to)\b", re.I)
@@ -1865,8 +1863,8 @@ def _shared_run(question: str, s: _Sentence) -> float:
     return float(max(0, min(best, RUN_CAP) - 2))
 
 
-NEXT_TYPED_GAP = 0.5
-OWN_WORDS_PENALTY = 2.0  # how far below the best-matched sentence the typed sentence after it is lifted to
+NEXT_TYPED_GAP = 0.5  # how far below the best-matched sentence the typed sentence after it is lifted to
+OWN_WORDS_PENALTY = 2.0  # a span made only of the question's words: in ranking and on the confidence's logit
 
 
 # "What proportion of staff were agency workers?" asks for the figure as it stood, not the one a plan aims
@@ -2162,15 +2160,16 @@ def _rank(
             unnamed = (name_asked and not named_span[b]) or (
                 asked_roles and sp.kinds[b] not in ("person", "role") and not role_nouns(s.text[s.starts[i] : s.ends[j]])
             )
-            if own_words[b] and OWN_WORDS_PENALTY:
+            # these lower the answer's own confidence, not its weight as a rival: an untyped rival is no
+            # reason to trust another answer more (development cost 66 -> 72 when it was)
+            doubt = OWN_WORDS_PENALTY * own_words[b]
+            if figure_asked and not type_ok[b]:
+                doubt += UNTYPED_FIGURE_PENALTY
+            elif unnamed:
+                doubt += UNNAMED_PENALTY
+            if doubt:
                 x = x.copy()
-                x[-1] -= OWN_WORDS_PENALTY
-                p = float(model.calibrate(x))
-            if (figure_asked and not type_ok[b]) or (UNNAMED_PENALTY and unnamed):
-                # lowers the answer's own confidence, not its weight as a rival: an untyped rival is no
-                # reason to trust another answer more (development cost 66 -> 72 when it was)
-                x = x.copy()
-                x[-1] -= UNTYPED_FIGURE_PENALTY
+                x[-1] -= doubt
                 p = float(model.calibrate(x))
             # spans of different sentences compete on sentence log-probability + raw span score
             results.append((float(slogp[k] + z[b]), p, int(k), int(s.starts[i]) - base, int(s.ends[j]) - base, sp.kinds[b], x))
