@@ -1870,7 +1870,7 @@ OWN_WORDS_PENALTY = 2.0  # a span made only of the question's words: in ranking 
 # "What proportion of staff were agency workers?" asks for the figure as it stood, not the one a plan aims
 # at ("Our target is to bring agency workers down to 15% ... by March 2025"): a sentence stating a target
 # or intention loses this much for a figure question that asks for none.
-TARGET_PENALTY = 2.0
+TARGET_PENALTY = 3.0
 _TARGET_TAGS = frozenset({PERCENT, COUNT, "money"})
 _TARGET_RX = re.compile(
     r"\b(?:targets?|aim|aims|aiming|goals?|ambitions?|intends?|intention|plans? to|planned|wants?|will|would like|expects? to"
