@@ -177,9 +177,11 @@ def is_common_word(word: str) -> bool:
 
 _REFERS_BACK_RX = re.compile(
     r"\s*(?:(?:Of|Among) (?:these|those|them|whom|this group|this number)|He|She"
-    r"|(?:This|It|These|They)\s+(?:includes?|comprises?|covers?|contains?|lists?|is made up of|are made up of)\s+(?:\w+\s+)?\d+)\b"
+    r"|(?:This|It|These|They)\s+(?:includes?|comprises?|covers?|contains?|lists?|(?:is|are) made up of)\s+(?:\w+\s+)?\d+)\b"
 )
-_SITUATION_RX = re.compile(r"\b(?:in|into)\s+(?:this|that|such a|the same)\s+(?:situation|position|circumstance|category)\b", re.I)
+_SITUATION_RX = re.compile(
+    r"\b(?:in|into)\s+(?:this|that|such a|the same)\s+(?:situation|position|circumstance|category)\b", re.I
+)
 
 
 def refers_back(text: str) -> bool:
