@@ -291,11 +291,7 @@ def _title_keys(title: str) -> frozenset[str]:
     """Keys of the title's words, and the acronyms its capitalised names spell ("London Community
     Rehabilitation Company" also names "CRC")."""
     toks = _TOKEN_RX.findall(title)
-    acronyms = {
-        a
-        for a, (i, j) in _spelled_out(toks).items()
-        if all(t[:1].isupper() for t in toks[i : j + 1] if t.lower() not in _INITIAL_SKIP)
-    }
+    acronyms = {a for a, (i, j) in _spelled_out(toks).items() if _capitalised_run(toks, i, j)}
     return frozenset(x for w_ in toks for x in _keys(w_)) | acronyms
 
 
@@ -420,6 +416,11 @@ def _spelled_out(toks: Sequence[str]) -> dict[str, tuple[int, int]]:
             if len(initials) >= 6:
                 break
     return out
+
+
+def _capitalised_run(toks: Sequence[str], i: int, j: int) -> bool:
+    """Whether tokens i..j are a name: every word capitalised but "and", "of" and the like."""
+    return all(t[:1].isupper() for t in toks[i : j + 1] if t.lower() not in _INITIAL_SKIP)
 
 
 @lru_cache(maxsize=1024)
@@ -1337,7 +1338,7 @@ def _abbreviated(toks: list[str], question: str) -> list[str]:
     acronyms = _question_acronyms(question)[1]
     runs = sorted(((i, j, a) for a, (i, j) in _spelled_out(toks).items() if a in acronyms), reverse=True)
     for i, j, a in runs:
-        if all(t[:1].isupper() for t in toks[i : j + 1] if t.lower() not in _INITIAL_SKIP):
+        if _capitalised_run(toks, i, j):
             toks = toks[:i] + [a.upper()] + toks[j + 1 :]
     return toks
 
@@ -1613,12 +1614,13 @@ def _prefer_whole_names(question: str, s: _Sentence, sp: _Spans, z: np.ndarray) 
     for k in names:
         i, j = int(sp.I[k]), int(sp.J[k])
         begin = i
-        while begin > 1 and caps[begin - 1] and toks[begin - 1].lower() not in STOP:
-            begin -= 1  # "Career Framework" -> "Early Career Framework" (not the sentence's first word)
-        while begin > 2 and toks[begin - 1].lower() in _NAME_LINKS and caps[begin - 2] and toks[begin - 2].lower() not in STOP:
-            begin -= 2  # "Life" -> "Skills for Life"
+        while True:
             while begin > 1 and caps[begin - 1] and toks[begin - 1].lower() not in STOP:
-                begin -= 1
+                begin -= 1  # "Career Framework" -> "Early Career Framework" (not the sentence's first word)
+            linked = begin > 2 and toks[begin - 1].lower() in _NAME_LINKS and caps[begin - 2]
+            if not linked or toks[begin - 2].lower() in STOP:
+                break
+            begin -= 2  # "Life" -> "Skills for Life"
         end = j
         while end + 2 < len(toks) and toks[end + 1].lower() in _NAME_LINKS and caps[end + 2]:
             end += 2
@@ -2067,6 +2069,7 @@ def _rank(
     asked_roles = role_nouns(question) if q.tag == PERSON else frozenset()
     which_head = q.head if re.match(r"\s*(?:\w+\s+)?which\b", question, re.I) else ""
     name_asked = q.tag in (PHRASE, ORG) and _ASKS_NAME_RX.search(question) is not None
+    judgement_asked = _EVALUATION_QUESTION_RX.search(question) is not None
     results: list[tuple[float, float, int, int, int, str, np.ndarray]] = []
     rivals: list[tuple[float, int, str, np.ndarray]] = []  # (confidence, sentence, answer key, features)
     # spans are read with the sentence referred back to in front ("... 7,025 children with SEND. Of these,
@@ -2088,15 +2091,17 @@ def _rank(
         z = model.span_scores(sp) + model.date_prior * _date_part_bonus(q, s, sp)
         z = z - PREVIOUS_VALUE_PENALTY * _previous_value(q, s, sp) + CHANGED_TO_PRIOR * _changed_to(s, sp, feature_aligned[k])
         z = z + EARLIER_VALUE_PRIOR * _earlier_value(q, s, sp) - ADDED_FIGURE_PENALTY * _added_figure(q, s, sp)
+        # A span made only of the question's own words says nothing new ("SEND" for "which provider educates
+        # children with SEND", "Staff" for "which partner agencies' information were London CRC staff not
+        # paying attention to"); a figure is an answer even when its unit is the question's ("52-week").
+        own = sp.dense[:, SPAN_DENSE.index("all_in_q")] > 0
+        if own.any():
+            own &= np.array([not any(c.isdigit() for t in s.toks[i : j + 1] for c in t) for i, j in zip(sp.I, sp.J)])
         if q.tag in TYPED_PRIOR_TAGS:
             # Inspection questions that ask for a figure, date or name nearly always want a span of that
-            # type; SQuAD's learned weight for this is mild, so a fixed prior strengthens it. A span made
-            # only of the question's own words ("SEND" for "which provider educates children with SEND")
-            # is no answer of any type.
-            own = sp.dense[:, SPAN_DENSE.index("all_in_q")] > 0
-            if own.any():  # a figure is an answer even when its unit is the question's ("52-week")
-                own &= np.array([not any(c.isdigit() for t in s.toks[i : j + 1] for c in t) for i, j in zip(sp.I, sp.J)])
-                type_ok = type_ok * ~own
+            # type; SQuAD's learned weight for this is mild, so a fixed prior strengthens it. A span of the
+            # question's own words is no answer of any type.
+            type_ok = type_ok * ~own
             if q.tag in (PERSON, ORG):
                 type_ok = type_ok * ~_place_names(s, sp)
             checked = q.tag == COUNT or unit is not None or often  # the span texts are read once, when a check needs them
@@ -2105,15 +2110,13 @@ def _rank(
                 type_ok = type_ok * ~np.array([is_vague_amount(t) for t in texts])
             if asked_roles:  # "who is the director of ..." asks for a role holder, not an organisation
                 type_ok = type_ok * np.array([kind != ORG for kind in sp.kinds])
-            if future:  # "when will it next ..." is not answered by a year gone by or this inspection's dates
-                if _own_inspection_dates(candidates[k]):
-                    gone = np.array([kind == DATE for kind in sp.kinds])
-                elif candidates[k].doc_year:
-                    gone = _before_year(s, sp, candidates[k].doc_year)
-                type_ok = type_ok * ~gone
-            elif earlier and _own_inspection_dates(candidates[k]):  # "when was it previously inspected"
+            # "when will it next ..." is not answered by this inspection's dates or a year gone by, "when was it
+            # previously inspected" not by this inspection's dates
+            if (future or earlier) and _own_inspection_dates(candidates[k]):
                 gone = np.array([kind == DATE for kind in sp.kinds])
-                type_ok = type_ok * ~gone
+            elif future and candidates[k].doc_year:
+                gone = _before_year(s, sp, candidates[k].doc_year)
+            type_ok = type_ok * ~gone
             if unit is not None:  # "how many weeks" is not answered in hours ("a 24-hour crisis line")
                 type_ok = type_ok * np.array([_near_unit(unit, t) for t in texts])
             if often:  # "how often" wants a frequency ("once a fortnight"), not any duration
@@ -2128,12 +2131,9 @@ def _rank(
         z = z + _question_shape_priors(question, q, s, sp, feature_aligned[k], title_of)
         if q.tag in _RELATIVE_TAGS:
             z = z + RELATIVE_PRIOR * _clause_antecedent(syn, sp, feature_aligned[k])
-        # "which partner agencies' information were London CRC staff not paying attention to" is not answered
-        # by "Staff": a span made only of the question's words says nothing new (but a judgement may repeat
-        # them: "how close to good" -> "close to ‘good’")
-        own_words = (sp.dense[:, SPAN_DENSE.index("all_in_q")] > 0) & (not _EVALUATION_QUESTION_RX.search(question))
-        if own_words.any():  # a figure is an answer even when its unit is the question's ("52-week")
-            own_words &= np.array([not any(c.isdigit() for t in s.toks[i : j + 1] for c in t) for i, j in zip(sp.I, sp.J)])
+        # any question's, unless it asks for a judgement, which may repeat them ("how close to good" -> "close to
+        # ‘good’")
+        own_words = own & (not judgement_asked)
         z = z - OWN_WORDS_PENALTY * own_words
         _prefer_whole_answers(question, q, s, sp, syn, z)
         if candidates[k].label:
