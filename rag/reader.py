@@ -287,6 +287,7 @@ class _Question:
 TITLE_WORD_FACTOR = 0.3
 
 
+@lru_cache(maxsize=4096)
 def _title_keys(title: str) -> frozenset[str]:
     """Keys of the title's words, and the acronyms its capitalised names spell ("London Community
     Rehabilitation Company" also names "CRC")."""
@@ -436,18 +437,27 @@ def _question_acronyms(question: str) -> tuple[dict[str, list[str]], dict[str, l
     return runs, acronyms
 
 
+@lru_cache(maxsize=20_000)
+def _sentence_acronyms(text: str) -> tuple[list[tuple[int, str]], dict[str, tuple[int, int]]]:
+    """A sentence's acronym tokens as (index, acronym), and the acronyms its word runs spell (`_spelled_out`),
+    read once per sentence: the sentences of one passage are ranked for many questions."""
+    s = _analyse_sentence(text)
+    return [(t, a) for t, tok in enumerate(s.toks) if (a := _acronym(tok))], _spelled_out(s.toks)
+
+
 def _with_acronyms(question: str, s: _Sentence) -> _Sentence:
     """`s` with the keys of the question words an acronym of it stands for, or of the question's acronym
     on the words of `s` that spell it out; `s` itself when there are none."""
     runs, acronyms = _question_acronyms(question)
     extra: dict[int, list[str]] = {}
-    if runs:
-        for t, tok in enumerate(s.toks):
-            a = _acronym(tok)
-            if a in runs:
-                extra.setdefault(t, []).extend(runs[a])
+    if not runs and not acronyms:
+        return s
+    tokens, spelled = _sentence_acronyms(s.text)
+    for t, a in tokens:
+        if a in runs:
+            extra.setdefault(t, []).extend(runs[a])
     if acronyms:
-        for a, (i, j) in _spelled_out(s.toks).items():
+        for a, (i, j) in spelled.items():
             if a in acronyms:
                 for t in range(i, j + 1):
                     if s.content[t]:
