@@ -88,6 +88,7 @@ _HEAD_MODIFIERS = frozenset(
     "overall separate different distinct individual formal additional extra exact specific main particular single"
     " his her majesty's hm two three four five six seven eight nine ten".split()
 )
+_NOT_HEAD = _SKIP_HEAD | _HEAD_MODIFIERS
 _LABEL_NUMBER_RX = re.compile(
     r"\b(?:band|grade|level|tier|stage|phase|category|section|paragraph|page|chapter|part|step|version|wing|unit|no\.)\s*$",
     re.IGNORECASE,
@@ -156,13 +157,13 @@ def question_type(question: str) -> QuestionType:
     head = ""
     after = words[wh_pos + 1 :] if wh_pos >= 0 else words
     for w in after:
-        if w not in _SKIP_HEAD and w not in _HEAD_MODIFIERS:
+        if w not in _NOT_HEAD:
             head = w
             break
     nxt = after[0] if after else ""
     if wh == "how" and nxt in ("many", "much"):
         # "how many men": the thing counted is the head, not "many" (the answer reads "146 men")
-        head = next((w for w in after[1:] if w not in _SKIP_HEAD and w not in _HEAD_MODIFIERS), head)
+        head = next((w for w in after[1:] if w not in _NOT_HEAD), head)
     if wh in ("what", "which") and nxt and (nxt in _SKIP_HEAD and nxt not in ("kind", "type", "sort", "form")):
         type_head = ""  # "what does the service offer": no head noun to type the answer by
     elif nxt in ("kind", "type", "sort", "form") and len(after) > 2 and after[1] == "of":

@@ -57,14 +57,14 @@ def _per_document(cache: dict[int, tuple[IndexData, dict[int, _T]]], data: Index
     return values[doc]
 
 
-_OWN_DATES_RX = re.compile(r"\binspection dates?\b[\s\S]{0,60}?\b((?:19|20)\d\d)\b", re.IGNORECASE)
+_INSPECTION_YEAR_RX = re.compile(r"\binspection dates?\b[\s\S]{0,60}?\b((?:19|20)\d\d)\b", re.IGNORECASE)
 
 
 def _most_named_year(pages: list[str]) -> str:
     """The year of the first page's "Inspection dates" line, or else the year it names most."""
     if not pages:
         return ""
-    own = _OWN_DATES_RX.search(pages[0])
+    own = _INSPECTION_YEAR_RX.search(pages[0])
     if own:
         return own.group(1)
     found = YEAR_RX.findall(pages[0])
