@@ -2045,8 +2045,9 @@ def _rank(
         sz = sz - NO_TYPE_PENALTY * (1.0 - SF[:, SENT_FEATURES.index("has_type")])
     if LABEL_PRIOR and q.tag not in ("manner", "reason"):  # a cover-table row states no how or why
         # only where the row's value is of the type the question wants ("when did the director start" is
-        # not answered by the row "Director of children's services / Tom Hartley")
-        typed_ok = SF[:, SENT_FEATURES.index("has_type")] if q.tag in TYPED_PRIOR_TAGS else np.ones(len(candidates))
+        # not answered by the row "Director of children's services / Tom Hartley", "what grade did the
+        # inspectorate give" not by "Inspectorate / HM Inspectorate of Probation")
+        typed_ok = SF[:, SENT_FEATURES.index("has_type")] if q.tag in TYPED_PRIOR_TAGS | {RATING} else np.ones(len(candidates))
         label_named = _label_named(q, candidates)
         sz = sz + LABEL_PRIOR * label_named * typed_ok
     else:

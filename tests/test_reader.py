@@ -318,6 +318,19 @@ def test_a_table_row_whose_label_the_question_names_is_read():
     assert R._label_named(R._analyse_question("What drove the violence at Eastmoor?"), [title_tail]).tolist() == [0.0]
 
 
+def test_a_named_row_is_lifted_for_a_rating_question_only_when_its_value_is_a_grade():
+    from rag import reader as R
+
+    # "the probation inspectorate" names the row "Inspectorate", whose value is no grade
+    q = "What overall grade did the probation inspectorate give London CRC?"
+    row = SentenceCandidate("Inspectorate\nHM Inspectorate of Probation", 0, label="Inspectorate")
+    prose = SentenceCandidate("London CRC was rated Requires improvement.", 0)
+    cands = [row, prose]
+    ranked, debug = R._rank(q, cands, np.zeros((2, 4)), np.zeros(4), False, 10, return_debug=True)
+    sentence_score = {sp.candidate: row_debug[0] for sp, row_debug in zip(ranked, debug)}
+    assert sentence_score[1] > sentence_score[0]
+
+
 def test_a_named_rows_answer_is_its_whole_value():
     from rag import reader as R
 
