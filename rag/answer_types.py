@@ -243,6 +243,8 @@ def question_type(question: str) -> QuestionType:
         expected = MONEY
     elif wh in ("what", "which") and type_head in _COUNT_HEADS:
         expected = COUNT
+    elif wh == "what" and re.search(r"\bwhat name (?:do|does|did|is|was|are|were|has|have|had)\b", q):
+        expected = PHRASE  # "what name does Bromley give to its commitment": a thing's name, not a person's
     elif wh in ("what", "which") and (
         type_head in _PERSON_HEADS
         or (wh == "which" and type_head in _ROLE_WORDS and not type_head.endswith("s"))  # "which head of the inspectorate"

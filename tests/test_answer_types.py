@@ -32,6 +32,9 @@ def spans(text: str, kind: str | None = None) -> list[str]:
         ("Why were caseloads high?", "reason"),
         ("How do managers oversee the work?", "manner"),
         ("What does the service offer to care leavers?", "phrase"),
+        # "what name does X give" asks for a thing's name; "the name of the director" for a person's
+        ("What name does Bromley give to its commitment to proportionate caseloads?", "phrase"),
+        ("What is the name of the chief executive?", "person"),
         # the head of the noun phrase after "what is" types the answer, not its first word
         ("What was the London CRC's annual budget?", "money"),
         ("What is the average salary of a probation officer?", "money"),
