@@ -249,8 +249,9 @@ def question_type(question: str) -> QuestionType:
         type_head in _PERSON_HEADS
         or (wh == "which" and type_head in _ROLE_WORDS and not type_head.endswith("s"))  # "which head of the inspectorate"
         # "which Ofsted inspector led it" asks for a person; "what did the chief inspector say" does not: the
-        # person after "did" is the subject, and "what" is what they said
-        or (nxt not in _AUX_VERBS and near[1:2] and near[1] in _PERSON_HEADS and near[0] not in _ORG_HEADS)
+        # person after "did" is the subject, and "what" is what they said ("what word did the chief inspector
+        # use": the auxiliary may follow the asked noun)
+        or (not _AUX_VERBS.intersection(after[:4]) and near[1:2] and near[1] in _PERSON_HEADS and near[0] not in _ORG_HEADS)
     ):
         expected = PERSON
     elif wh in ("what", "which") and re.search(r"\b(?:what|which) (?:\w+ )?groups? of\b", q):

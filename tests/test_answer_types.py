@@ -35,6 +35,9 @@ def spans(text: str, kind: str | None = None) -> list[str]:
         # "what name does X give" asks for a thing's name; "the name of the director" for a person's
         ("What name does Bromley give to its commitment to proportionate caseloads?", "phrase"),
         ("What is the name of the chief executive?", "person"),
+        # a role after "did" is the subject: "what word did the chief inspector use" asks for a word
+        ("What word did the Chief Inspector use to describe the delays?", "phrase"),
+        ("Which Ofsted inspector led the inspection?", "person"),
         # the head of the noun phrase after "what is" types the answer, not its first word
         ("What was the London CRC's annual budget?", "money"),
         ("What is the average salary of a probation officer?", "money"),
