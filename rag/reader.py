@@ -1699,14 +1699,16 @@ EVALUATION_PRIOR = 2.0
 NAMED_QUOTE_FACTOR = 1.5
 ABOUT_QUOTE_FACTOR = 3.0  # 1.5 and 2 left "considerable efforts made" below "the organisation" on development data
 _EVALUATION_QUESTION_RX = re.compile(
-    r"^\s*(?:how(?:\s+(?:close|near|far|well|good|bad|badly|strong|weak)(?:\s+to\s+\w+)?)?|what)\s+"
+    r"^\s*(?:according to [^,?]+,\s*)?(?:how(?:\s+(?:close|near|far|well|good|bad|badly|strong|weak)(?:\s+to\s+\w+)?)?|what)\s+"
     r"(?:(?:word|words|term|phrase|adjective|language)\s+)?(?:did|does|do|has|have|had|was|were|is|are)\b"
     r".*\b(describe|described|rate|rated|judge|judged|"
     r"assess|assessed|say|said|find|found|think|thought|call|called|term|termed|characteri[sz]e|characteri[sz]ed|consider|considered|"
     r"regard|regarded|view|viewed|conclude|concluded|sum|summed|summari[sz]e|summari[sz]ed)\b"
     # "what adjective did inspectors use for the HR strategy": the word asked for, whatever the verb
     r"|^\s*what\s+(?:single\s+|one\s+|particular\s+)?(?:word|words|term|adjective|adjectives|expression)\s+"
-    r"(?:did|does|do|has|have|had|was|were|is|are)\b",
+    r"(?:did|does|do|has|have|had|was|were|is|are)\b"
+    # "according to the chief inspector, how near was its overall grade to the next one up": the judgement
+    r"|^\s*(?:according to [^,?]+,\s*)?how\s+(?:close|near)\s+(?:was|were|is|are|did|came|come|comes)\b",
     re.I,
 )
 _COPULAS = frozenset("is was were are be been being remains remained remain seemed seems as".split())

@@ -571,6 +571,9 @@ def test_a_question_about_a_judgement_wants_the_judgement():
     # "how close to good did he say ..." asks for the judgement too
     close = "The Chief Inspector described the overall rating as “close to ‘good’”, but it was pulled down."
     assert "close to ‘good" in judged("How close to good did the Chief Inspector say the rating was?", close)
+    # ... and so does "how near was it to the next grade", after the source it names or without one
+    assert "close to ‘good" in judged("According to the chief inspector, how near was the overall grade to the next one?", close)
+    assert "close to ‘good" in judged("How close was the overall grade to the next one up?", close)
     strategy = "Leaders have put in place an HR strategy that inspectors judged to be “impressive”."
     assert "impressive" in judged("What single word did inspectors use to describe the HR strategy?", strategy)
 
