@@ -1978,6 +1978,45 @@ def _names_something(s: _Sentence, sp: _Spans) -> np.ndarray:
     )
 
 
+# "a community interest company called Achieving for Children (AfC)": the name is the answer, the acronym
+# in brackets after it only its short form (a reader quoting "AfC" learns nothing the name did not say).
+ACRONYM_GLOSS_PRIOR = 3.0
+
+
+def _acronym_gloss(s: _Sentence, sp: _Spans) -> np.ndarray:
+    """Per span, -1 for an acronym in brackets right after the name it abbreviates, +1 for that name (with
+    or without the bracketed acronym), 0 otherwise."""
+    toks = s.toks
+    out = np.zeros(len(sp.I))
+    for t in range(2, len(toks) - 1):
+        acr = toks[t]
+        if toks[t - 1] != "(" or toks[t + 1] != ")" or not (2 <= len(acr) <= 8 and acr[:1].isupper() and sum(c.isupper() for c in acr) >= 2):
+            continue
+        first = t - 2
+        while first - 1 >= 0 and (toks[first - 1][:1].isupper() or toks[first - 1].lower() in _INITIAL_SKIP):
+            first -= 1
+        while first < t - 2 and toks[first].lower() in _INITIAL_SKIP:
+            first += 1
+        # the name is the run's last words whose initials spell the acronym, small words counted or not
+        name_start = next(
+            (
+                u
+                for u in range(first, t - 2)
+                if toks[u][:1].isupper()
+                and acr.lower() in ("".join(w[0] for w in toks[u : t - 1]).lower(), "".join(w[0] for w in toks[u : t - 1] if w.lower() not in _INITIAL_SKIP).lower())
+            ),
+            None,
+        )
+        if name_start is None:
+            continue
+        for k, (i, j) in enumerate(zip(sp.I, sp.J)):
+            if t - 1 <= i <= t <= j <= t + 1:  # "AfC", "(AfC)", "AfC)"
+                out[k] = -1.0
+            elif i == name_start and j in (t - 2, t + 1):
+                out[k] = 1.0
+    return out
+
+
 def _question_shape_priors(
     question: str, q: _Question, s: _Sentence, sp: _Spans, al: np.ndarray, title_of: tuple[str, ...]
 ) -> np.ndarray:
@@ -1990,6 +2029,8 @@ def _question_shape_priors(
     z = z + SIBLING_PRIOR * _excluded_sibling(question, s, sp)
     z = z + KIND_PRIOR * _kind_of(question, s, sp)
     z = z + NAME_PRIOR * _asked_name(question, q.tag, s, sp)
+    if "(" in s.toks:
+        z = z + ACRONYM_GLOSS_PRIOR * _acronym_gloss(s, sp)
     if q.tag in _NUMERIC_KINDS:
         z = z + NAMED_VALUE_PRIOR * _named_value(s, sp, al)
     return z

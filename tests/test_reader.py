@@ -1025,3 +1025,18 @@ def test_a_span_made_only_of_the_questions_words_is_no_answer(monkeypatch):
     # a figure whose unit the question names is still an answer
     weeks = "Care leavers at university are supported by the 52-week accommodation offer."
     assert ask("For how many weeks of the year does the accommodation offer cover care leavers?", [weeks]).answer == "52-week"
+
+
+def test_a_name_is_quoted_over_the_acronym_in_brackets_after_it():
+    from rag import reader as R
+
+    q, s, sp, texts = _spans(
+        "Which company runs the services?", "The council created a community interest company called Achieving for Children (AfC)."
+    )
+    gloss = dict(zip(texts, R._acronym_gloss(s, sp)))
+    assert gloss["Achieving for Children"] == gloss["Achieving for Children (AfC)"] == 1.0
+    assert gloss["AfC"] == -1.0
+    assert gloss.get("community interest company", 0.0) == 0.0
+    # brackets that do not abbreviate the name before them are left alone
+    q, s, sp, texts = _spans("Which company runs the services?", "The company is Achieving for Children (since 2014).")
+    assert not R._acronym_gloss(s, sp).any()
