@@ -2017,6 +2017,31 @@ def _acronym_gloss(s: _Sentence, sp: _Spans) -> np.ndarray:
     return out
 
 
+# "What approach helps parents ...?" / "A ‘one worker, one family and one plan’ approach helps parents":
+# words quoted right before (or after) the noun the question asks about are that thing's name.
+QUOTED_KIND_PRIOR = 3.0
+
+
+def _quoted_kind(question: str, tag: str, s: _Sentence, sp: _Spans) -> np.ndarray:
+    """1 for the words of a quotation next to the noun after the question's "what"/"which"."""
+    out = np.zeros(len(sp.I))
+    if tag != PHRASE:
+        return out
+    wh = _wh_nouns(question)
+    if not wh:
+        return out
+    toks = s.toks
+    for k, (i, j) in enumerate(zip(sp.I, sp.J)):
+        i, j = int(i), int(j)
+        if not _quoted(toks, i, j):
+            continue
+        after = toks[j + 2] if j + 2 < len(toks) else ""
+        before = toks[i - 2] if i >= 2 else ""
+        if wh.intersection(_keys(after)) or wh.intersection(_keys(before)):
+            out[k] = 1.0
+    return out
+
+
 def _question_shape_priors(
     question: str, q: _Question, s: _Sentence, sp: _Spans, al: np.ndarray, title_of: tuple[str, ...]
 ) -> np.ndarray:
@@ -2029,6 +2054,8 @@ def _question_shape_priors(
     z = z + SIBLING_PRIOR * _excluded_sibling(question, s, sp)
     z = z + KIND_PRIOR * _kind_of(question, s, sp)
     z = z + NAME_PRIOR * _asked_name(question, q.tag, s, sp)
+    if QUOTED_KIND_PRIOR and any(t in _OPEN_QUOTES for t in s.toks):
+        z = z + QUOTED_KIND_PRIOR * _quoted_kind(question, q.tag, s, sp)
     if "(" in s.toks:
         z = z + ACRONYM_GLOSS_PRIOR * _acronym_gloss(s, sp)
     if q.tag in _NUMERIC_KINDS:

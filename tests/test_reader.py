@@ -1040,3 +1040,16 @@ def test_a_name_is_quoted_over_the_acronym_in_brackets_after_it():
     # brackets that do not abbreviate the name before them are left alone
     q, s, sp, texts = _spans("Which company runs the services?", "The company is Achieving for Children (since 2014).")
     assert not R._acronym_gloss(s, sp).any()
+
+
+def test_a_quotation_beside_the_asked_noun_is_its_name():
+    from rag import reader as R
+
+    sentence = "A ‘one worker, one family and one plan’ approach helps parents to navigate early help services."
+    q, s, sp, texts = _spans("What approach helps parents find their way around early help services?", sentence)
+    assert _flagged(texts, R._quoted_kind(q.text, q.tag, s, sp)) == {"one worker, one family and one plan"}
+    # a quotation beside another noun, or a question that is typed, is left alone
+    q, s, sp, texts = _spans("What model helps parents find their way around early help services?", sentence)
+    assert not R._quoted_kind(q.text, q.tag, s, sp).any()
+    q, s, sp, texts = _spans("How many plans help parents?", sentence)
+    assert not R._quoted_kind(q.text, q.tag, s, sp).any()
