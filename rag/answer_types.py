@@ -93,6 +93,7 @@ _LABEL_NUMBER_RX = re.compile(
     r"\b(?:band|grade|level|tier|stage|phase|category|section|paragraph|page|chapter|part|step|version|wing|unit|no\.)\s*$",
     re.IGNORECASE,
 )
+_SCHOOL_YEAR_RX = re.compile(r"\bYears?\s*$")  # capitalised: "over the last year 15 children" counts children
 _AUX_VERBS = frozenset("did does do has had have can could will would should may might must".split())
 _CAUSE_VERB_RX = re.compile(
     r"\bwhat (?:has |have |had )?(?:brought|pulled|dragged|pushed|kept|held|caused|led to|lowered|reduced|prevented|stopped|"
@@ -524,8 +525,9 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
             for (a, b), kind in found.items()
         ):
             continue
-        # nor is a number naming a grade or part ("band 3 prison officers", "key stage 4", "category C")
-        if _LABEL_NUMBER_RX.search(text, 0, m.start()) and re.fullmatch(r"\d+", s.strip()):
+        # nor is a number naming a grade or part ("band 3 prison officers", "key stage 4", "category C",
+        # the school year "Year 9")
+        if (_LABEL_NUMBER_RX.search(text, 0, m.start()) or _SCHOOL_YEAR_RX.search(text, 0, m.start())) and re.fullmatch(r"\d+", s.strip()):
             continue
         # nor is the "one" of "from one phase to another", "one way or another", "one another"
         if s.strip().lower() == "one" and _ONE_ANOTHER_RX.match(text, m.end()):

@@ -244,6 +244,9 @@ def test_the_person_after_did_is_the_subject_not_the_answer_type():
 def test_a_number_naming_a_grade_or_part_is_no_count():
     assert spans("Some 34% of band 3 prison officers were new", "count") == ["Some 34", "34"]
     assert spans("pupils at key stage 4 and level 2 courses", "count") == []
+    # a school year is no count; a year of time before a count is ("over the last year 15 children")
+    assert spans("annual reviews from Year 9 onwards", "count") == []
+    assert spans("over the last year 15 children left care", "count") == ["15"]
     assert spans("3 wings were closed", "count") == ["3"]
 
 
