@@ -1,14 +1,15 @@
 """Hybrid retrieval: dense (FAISS over chunk vectors) and BM25, fused by reciprocal rank."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
 from .fusion import reciprocal_rank_fusion
-from .lexical import BM25Index, lexical_text, tokenize
-from .reader import is_common_word
+from .lexical import STOPWORDS, BM25Index, lexical_text, tokenize
+from .reader import _INITIAL_SKIP, is_common_word
 from .store import IndexData
 
 
@@ -81,6 +82,33 @@ def named_documents(data: IndexData, question: str, share: float = RetrievalSett
     return [int(i) for i in chosen[np.argsort(-scores[chosen], kind="stable")]]
 
 
+ACRONYM_EXPANSION = True
+_WORD = re.compile(r"[^\W\d_][\w'’-]*|\d+")
+
+
+def _lexical_query(question: str, vocab: dict[str, int]) -> str:
+    """The question, with the acronyms its word runs spell that the passages use ("London's community
+    rehabilitation company" also searches "CRC"): BM25 matches words, and reports abbreviate."""
+    if not ACRONYM_EXPANSION:
+        return question
+    words = _WORD.findall(question)
+    extra: list[str] = []
+    for a in range(len(words)):
+        if words[a].lower() in _INITIAL_SKIP:
+            continue
+        initials = ""
+        for b in range(a, min(len(words), a + 6)):
+            low = words[b].lower()
+            if low in _INITIAL_SKIP:
+                continue
+            if low in STOPWORDS or low.isdigit():
+                break  # a run of content words: "how many people" spells nothing
+            initials += words[b][0].lower()
+            if len(initials) >= 3 and initials in vocab and not is_common_word(initials) and initials not in extra:
+                extra.append(initials)
+    return question + (" " + " ".join(extra) if extra else "")
+
+
 def allowed_chunks(data: IndexData, documents: Sequence[str] | None) -> np.ndarray | None:
     """Chunk ids of the chosen documents (by path or alias), or None for no restriction."""
     if not documents:
@@ -115,7 +143,8 @@ def hybrid_search(
     if allowed is not None:
         mask = np.zeros(data.bm25.n_docs, dtype=bool)
         mask[allowed] = True
-    lexical = data.bm25.search(question, depth, allowed=mask)
+    lexical_query = _lexical_query(question, data.bm25.vocab)
+    lexical = data.bm25.search(lexical_query, depth, allowed=mask)
     rankings = [[i for i, _ in dense], [i for i, _ in lexical]]
     weights = [settings.dense_weight, settings.lexical_weight]
     if named is None:
@@ -127,6 +156,6 @@ def hybrid_search(
         ids = np.flatnonzero(in_named).astype(np.int64)
         if len(ids):
             rankings.append([i for i, _ in data.vectors.search(question_vector, depth, allowed_ids=ids)])
-            rankings.append([i for i, _ in data.bm25.search(question, depth, allowed=in_named)])
+            rankings.append([i for i, _ in data.bm25.search(lexical_query, depth, allowed=in_named)])
             weights += [settings.named_weight, settings.named_weight]
     return reciprocal_rank_fusion(rankings, k=settings.rrf_k, weights=weights)[:k]

@@ -1,4 +1,4 @@
-"""Which documents a question names (rag/retrieval.named_documents), over small built folders."""
+"""Which documents a question names, and what the lexical search looks for (rag/retrieval), over small built folders."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -61,3 +61,16 @@ def test_a_common_word_in_one_title_does_not_outname_a_name(tmp_path, fake_embed
     assert _named(assistant, "What share of staff reported caseloads above 55?") == set()
     # ... unless the question writes it as a name
     assert _named(assistant, "What does the Report on an inspection say about safety?") == {"hmp-eastmoor-inspection.txt"}
+
+
+def test_the_lexical_search_also_looks_for_the_acronyms_a_question_spells_out():
+    from rag.retrieval import _lexical_query
+
+    vocab = {"crc": 0, "ehc": 1, "supervis": 2, "two": 3}
+    assert _lexical_query("How many people does London's community rehabilitation company supervise?", vocab).endswith(" crc")
+    # small words inside the run are skipped ("education, health and care plan" -> EHC)
+    assert _lexical_query("How many children have an education, health and care plan?", vocab).endswith(" ehc")
+    # a run is made of content words only, and an acronym that is an everyday word is no acronym
+    assert _lexical_query("How many people supervised?", vocab) == "How many people supervised?"
+    assert _lexical_query("What do the team want overall?", vocab) == "What do the team want overall?"
+
