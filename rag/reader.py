@@ -1980,14 +1980,15 @@ def _names_something(s: _Sentence, sp: _Spans) -> np.ndarray:
 
 # "a community interest company called Achieving for Children (AfC)": the name is the answer, the acronym
 # in brackets after it only its short form (a reader quoting "AfC" learns nothing the name did not say).
-ACRONYM_GLOSS_PRIOR = 3.0
+# The name takes the acronym's score and this much more; a name whose acronym is no likely answer is left.
+ACRONYM_GLOSS_MARGIN = 1.0
 
 
-def _acronym_gloss(s: _Sentence, sp: _Spans) -> np.ndarray:
-    """Per span, -1 for an acronym in brackets right after the name it abbreviates, +1 for that name (with
-    or without the bracketed acronym), 0 otherwise."""
+def _acronym_glosses(s: _Sentence, sp: _Spans) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per acronym in brackets right after the name it abbreviates: (its spans, the name's spans, with or
+    without the bracketed acronym)."""
     toks = s.toks
-    out = np.zeros(len(sp.I))
+    out: list[tuple[np.ndarray, np.ndarray]] = []
     for t in range(2, len(toks) - 1):
         acr = toks[t]
         if toks[t - 1] != "(" or toks[t + 1] != ")" or not (2 <= len(acr) <= 8 and acr[:1].isupper() and sum(c.isupper() for c in acr) >= 2):
@@ -2009,12 +2010,17 @@ def _acronym_gloss(s: _Sentence, sp: _Spans) -> np.ndarray:
         )
         if name_start is None:
             continue
-        for k, (i, j) in enumerate(zip(sp.I, sp.J)):
-            if t - 1 <= i <= t <= j <= t + 1:  # "AfC", "(AfC)", "AfC)"
-                out[k] = -1.0
-            elif i == name_start and j in (t - 2, t + 1):
-                out[k] = 1.0
+        short = np.flatnonzero((t - 1 <= sp.I) & (sp.I <= t) & (t <= sp.J) & (sp.J <= t + 1))  # "AfC", "(AfC)", "AfC)"
+        name = np.flatnonzero((sp.I == name_start) & ((sp.J == t - 2) | (sp.J == t + 1)))
+        if len(short) and len(name):
+            out.append((short, name))
     return out
+
+
+def _prefer_names_to_acronyms(s: _Sentence, sp: _Spans, z: np.ndarray) -> None:
+    """A name scores above the acronym in brackets after it (in place)."""
+    for short, name in _acronym_glosses(s, sp):
+        z[name] = np.maximum(z[name], float(z[short].max()) + ACRONYM_GLOSS_MARGIN)
 
 
 # "What approach helps parents ...?" / "A ‘one worker, one family and one plan’ approach helps parents":
@@ -2056,8 +2062,6 @@ def _question_shape_priors(
     z = z + NAME_PRIOR * _asked_name(question, q.tag, s, sp)
     if QUOTED_KIND_PRIOR and any(t in _OPEN_QUOTES for t in s.toks):
         z = z + QUOTED_KIND_PRIOR * _quoted_kind(question, q.tag, s, sp)
-    if "(" in s.toks:
-        z = z + ACRONYM_GLOSS_PRIOR * _acronym_gloss(s, sp)
     if q.tag in _NUMERIC_KINDS:
         z = z + NAMED_VALUE_PRIOR * _named_value(s, sp, al)
     return z
@@ -2066,6 +2070,8 @@ def _question_shape_priors(
 def _prefer_whole_answers(question: str, q: _Question, s: _Sentence, sp: _Spans, syn: Syntax | None, z: np.ndarray) -> None:
     """A figure keeps its modifier, a name, noun phrase or grade is quoted whole (in place)."""
     _prefer_modifiers(s, sp, z)
+    if "(" in s.toks:
+        _prefer_names_to_acronyms(s, sp, z)
     _prefer_whole_names(question, s, sp, z)
     _prefer_whole_phrases(question, s, sp, z)
     if q.tag == PHRASE:

@@ -1033,13 +1033,21 @@ def test_a_name_is_quoted_over_the_acronym_in_brackets_after_it():
     q, s, sp, texts = _spans(
         "Which company runs the services?", "The council created a community interest company called Achieving for Children (AfC)."
     )
-    gloss = dict(zip(texts, R._acronym_gloss(s, sp)))
-    assert gloss["Achieving for Children"] == gloss["Achieving for Children (AfC)"] == 1.0
-    assert gloss["AfC"] == -1.0
-    assert gloss.get("community interest company", 0.0) == 0.0
+    [(short, name)] = R._acronym_glosses(s, sp)
+    assert {texts[k] for k in short} >= {"AfC"} and {texts[k] for k in name} == {"Achieving for Children", "Achieving for Children (AfC)"}
+    z = np.zeros(len(texts))
+    z[texts.index("AfC")] = 5.0
+    R._prefer_names_to_acronyms(s, sp, z)
+    assert z[texts.index("Achieving for Children")] == 5.0 + R.ACRONYM_GLOSS_MARGIN
+    # a name is lifted no higher than its acronym's score and the margin: one whose acronym is no likely
+    # answer stays below the likely ones ("Who led it?" is not answered by "Care Quality Commission (CQC)")
+    z = np.full(len(texts), -3.0)
+    z[texts.index("The council")] = 0.0
+    R._prefer_names_to_acronyms(s, sp, z)
+    assert z[texts.index("Achieving for Children")] == -3.0 + R.ACRONYM_GLOSS_MARGIN < z.max()
     # brackets that do not abbreviate the name before them are left alone
     q, s, sp, texts = _spans("Which company runs the services?", "The company is Achieving for Children (since 2014).")
-    assert not R._acronym_gloss(s, sp).any()
+    assert R._acronym_glosses(s, sp) == []
 
 
 def test_a_quotation_beside_the_asked_noun_is_its_name():
