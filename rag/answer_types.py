@@ -527,7 +527,8 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
             continue
         # nor is a number naming a grade or part ("band 3 prison officers", "key stage 4", "category C",
         # the school year "Year 9")
-        if (_LABEL_NUMBER_RX.search(text, 0, m.start()) or _SCHOOL_YEAR_RX.search(text, 0, m.start())) and re.fullmatch(r"\d+", s.strip()):
+        labelled = _LABEL_NUMBER_RX.search(text, 0, m.start()) or _SCHOOL_YEAR_RX.search(text, 0, m.start())
+        if labelled and re.fullmatch(r"\d+", s.strip()):
             continue
         # nor is the "one" of "from one phase to another", "one way or another", "one another"
         if s.strip().lower() == "one" and _ONE_ANOTHER_RX.match(text, m.end()):

@@ -1984,6 +1984,15 @@ def _names_something(s: _Sentence, sp: _Spans) -> np.ndarray:
 ACRONYM_GLOSS_MARGIN = 1.0
 
 
+_ACRONYM_LIKE_RX = re.compile(r"(?=(?:\w*[A-Z]){2})[A-Z]\w{1,7}")  # "CRC", "AfC", "HMI": a capital first, two or more
+
+
+def _initials(words: Sequence[str]) -> tuple[str, str]:
+    """The lower-case initials of `words`, with and without the small words ("Achieving for Children":
+    "afc", "ac")."""
+    return "".join(w[0] for w in words).lower(), "".join(w[0] for w in words if w.lower() not in _INITIAL_SKIP).lower()
+
+
 def _acronym_glosses(s: _Sentence, sp: _Spans) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per acronym in brackets right after the name it abbreviates: (its spans, the name's spans, with or
     without the bracketed acronym)."""
@@ -1991,7 +2000,7 @@ def _acronym_glosses(s: _Sentence, sp: _Spans) -> list[tuple[np.ndarray, np.ndar
     out: list[tuple[np.ndarray, np.ndarray]] = []
     for t in range(2, len(toks) - 1):
         acr = toks[t]
-        if toks[t - 1] != "(" or toks[t + 1] != ")" or not (2 <= len(acr) <= 8 and acr[:1].isupper() and sum(c.isupper() for c in acr) >= 2):
+        if toks[t - 1] != "(" or toks[t + 1] != ")" or not _ACRONYM_LIKE_RX.fullmatch(acr):
             continue
         first = t - 2
         while first - 1 >= 0 and (toks[first - 1][:1].isupper() or toks[first - 1].lower() in _INITIAL_SKIP):
@@ -1999,15 +2008,8 @@ def _acronym_glosses(s: _Sentence, sp: _Spans) -> list[tuple[np.ndarray, np.ndar
         while first < t - 2 and toks[first].lower() in _INITIAL_SKIP:
             first += 1
         # the name is the run's last words whose initials spell the acronym, small words counted or not
-        name_start = next(
-            (
-                u
-                for u in range(first, t - 2)
-                if toks[u][:1].isupper()
-                and acr.lower() in ("".join(w[0] for w in toks[u : t - 1]).lower(), "".join(w[0] for w in toks[u : t - 1] if w.lower() not in _INITIAL_SKIP).lower())
-            ),
-            None,
-        )
+        starts = (u for u in range(first, t - 2) if toks[u][:1].isupper() and acr.lower() in _initials(toks[u : t - 1]))
+        name_start = next(starts, None)
         if name_start is None:
             continue
         short = np.flatnonzero((t - 1 <= sp.I) & (sp.I <= t) & (t <= sp.J) & (sp.J <= t + 1))  # "AfC", "(AfC)", "AfC)"
@@ -2123,7 +2125,8 @@ def _rank(
         # only where the row's value is of the type the question wants ("when did the director start" is
         # not answered by the row "Director of children's services / Tom Hartley", "what grade did the
         # inspectorate give" not by "Inspectorate / HM Inspectorate of Probation")
-        typed_ok = SF[:, SENT_FEATURES.index("has_type")] if q.tag in TYPED_PRIOR_TAGS | {RATING} else np.ones(len(candidates))
+        typed = q.tag in TYPED_PRIOR_TAGS or q.tag == RATING
+        typed_ok = SF[:, SENT_FEATURES.index("has_type")] if typed else np.ones(len(candidates))
         label_named = _label_named(q, candidates)
         sz = sz + LABEL_PRIOR * label_named * typed_ok
     else:
