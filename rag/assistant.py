@@ -57,7 +57,7 @@ def _per_document(cache: dict[int, tuple[IndexData, dict[int, _T]]], data: Index
     return values[doc]
 
 
-_INSPECTION_YEAR_RX = re.compile(r"\binspection dates?\b[\s\S]{0,60}?\b((?:19|20)\d\d)\b", re.IGNORECASE)
+_INSPECTION_YEAR_RX = re.compile(rf"\binspection dates?\b[\s\S]{{0,60}}?({YEAR_RX.pattern})", re.IGNORECASE)
 
 
 def _most_named_year(pages: list[str]) -> str:
