@@ -197,9 +197,32 @@ def document_keys(pages: Sequence[str]) -> frozenset[str]:
     return frozenset(k for text in pages for t in _TOKEN_RX.findall(text) if _WORD_RX.search(t) for k in _keys(t))
 
 
+# Past forms of irregular verbs, which no suffix rule joins to their verb: "took over" answers "when did MTC
+# take over", "made" answers "how many recommendations did inspectors make".
+_IRREGULAR_PAST = {
+    form: verb
+    for verb, forms in {
+        "take": "took taken", "make": "made", "give": "gave given", "hold": "held",
+        "lead": "led", "run": "ran", "meet": "met", "pay": "paid", "bring": "brought", "think": "thought",
+        "keep": "kept", "tell": "told", "say": "said", "see": "saw seen", "go": "went gone",
+        "begin": "began begun", "grow": "grew grown", "fall": "fell fallen", "rise": "rose risen",
+        "spend": "spent", "build": "built", "seek": "sought", "win": "won", "lose": "lost", "teach": "taught",
+        "choose": "chose chosen", "draw": "drew drawn", "write": "wrote written", "come": "came",
+        "become": "became", "sell": "sold", "buy": "bought", "feel": "felt", "hear": "heard",
+        "understand": "understood", "mean": "meant", "send": "sent", "stand": "stood", "speak": "spoke spoken",
+        "undertake": "undertook undertaken", "withdraw": "withdrew withdrawn", "show": "shown",
+        "arise": "arose arisen", "deal": "dealt", "drive": "drove driven", "break": "broke broken",
+    }.items()
+    for form in forms.split()
+}
+
+
 def _keys(word: str) -> list[str]:
-    """Stems a word matches under: itself and, for hyphenated words, its parts and the joined form."""
+    """Stems a word matches under: itself (its verb, for an irregular past form) and, for hyphenated words,
+    its parts and the joined form."""
     low = word.lower().replace("’", "'")
+    if low in _IRREGULAR_PAST:
+        return [stem(_IRREGULAR_PAST[low])]
     if "-" in low:
         parts = [p for p in low.split("-") if p]
         out = [stem("".join(parts))] + [stem(p) for p in parts if p not in STOP]

@@ -382,6 +382,19 @@ def test_stems_join_a_verb_and_its_noun():
     assert R.stem("union") == "union"  # too short to lose a suffix
 
 
+def test_an_irregular_past_form_matches_its_verb():
+    from rag import reader as R
+
+    # "MTC took over responsibility ... in 2014" answers "when did the owner take charge"
+    assert R._keys("took") == R._keys("taken") == R._keys("take") == R._keys("takes")
+    assert R._keys("made") == R._keys("make")
+    q = R._analyse_question("When did MTC take over the London CRC?")
+    s = R._analyse_sentence("MTC took over responsibility for the London CRC in 2014.")
+    took = s.toks.index("took")
+    assert R._aligned(q, s)[took] > 0
+    assert "found" not in R._IRREGULAR_PAST  # "inspectors found" is everywhere in reports: no sign of "find"
+
+
 @pytest.mark.parametrize(
     "question, sentence, part, expected",
     [
