@@ -1210,6 +1210,8 @@ def _is_heading(s: _Sentence) -> bool:
     words = [t for t in s.toks if _WORD_RX.search(t)]
     if len(words) > 4 or any(t[:1].isdigit() for t in words) or ":" in s.toks:
         return False
+    if s.toks and s.toks[-1] in (".", "!", "?") and any(w[:1].islower() for w in words):
+        return False  # a short sentence ("We make six recommendations."), not a heading ("SAMPLE DOCUMENT.")
     return not any(kind == RATING for _, j, kind in s.typed if j == len(s.toks) - 1)
 
 

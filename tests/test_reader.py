@@ -382,6 +382,14 @@ def test_stems_join_a_verb_and_its_noun():
     assert R.stem("union") == "union"  # too short to lose a suffix
 
 
+def test_a_short_sentence_is_no_heading():
+    from rag import reader as R
+
+    assert R._is_heading(R._analyse_sentence("Overall rating"))
+    assert R._is_heading(R._analyse_sentence("Company\nSAMPLE DOCUMENT."))
+    assert not R._is_heading(R._analyse_sentence("We make six recommendations."))
+
+
 def test_an_irregular_past_form_matches_its_verb():
     from rag import reader as R
 
