@@ -382,6 +382,24 @@ def test_stems_join_a_verb_and_its_noun():
     assert R.stem("union") == "union"  # too short to lose a suffix
 
 
+def test_a_number_of_the_asked_noun_is_lifted_where_that_noun_is_rare(monkeypatch):
+    from rag import reader as R
+
+    q = R._analyse_question("How many formal recommendations for improvement did the inspectorate issue?")
+    assert R._counts_head(q.head, R._analyse_sentence("We make six recommendations."))
+    assert not R._counts_head(q.head, R._analyse_sentence("We inspected 10 aspects of the CRC's work."))
+    passage = (
+        "The inspectorate judged half of the aspects to be good and gave the CRC an overall rating. "
+        "We inspected 10 aspects of the CRC's work. We make six recommendations."
+    )
+    question = "How many formal recommendations for improvement did the inspectorate issue?"
+    with_prior = ask(question, [passage])
+    monkeypatch.setattr(R, "COUNTED_PRIOR", 0.0)
+    without = ask(question, [passage])
+    assert with_prior.answer == without.answer == "six"
+    assert with_prior.score > 5 * without.score  # measured 0.058 against 0.002: the sentence leads, not just its span
+
+
 def test_a_short_sentence_is_no_heading():
     from rag import reader as R
 
