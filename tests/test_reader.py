@@ -400,6 +400,19 @@ def test_a_number_of_the_asked_noun_is_lifted_where_that_noun_is_rare(monkeypatc
     assert with_prior.score > 5 * without.score  # measured 0.058 against 0.002: the sentence leads, not just its span
 
 
+def test_a_word_restating_a_question_word_is_aligned_with_it():
+    from rag import reader as R
+
+    q = R._analyse_question("What has London CRC put in place to cut the administrative burden on probation officers?")
+    s = R._analyse_sentence("Leaders have introduced new tools to lighten the administrative load that falls on probation officers.")
+    al = R._aligned(q, s)
+    soft = R._soft_aligned(q, s, al)
+    load, tools = s.toks.index("load"), s.toks.index("tools")
+    assert al[load] == 0 and 0 < soft[load] < max(al)  # "load" restates "burden", at a part of its weight
+    assert soft[tools] == 0  # the answer restates nothing
+    assert (soft[al > 0] == al[al > 0]).all()
+
+
 def test_a_short_sentence_is_no_heading():
     from rag import reader as R
 
