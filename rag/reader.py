@@ -1392,6 +1392,20 @@ def _soft_aligned(q: _Question, s: _Sentence, al: np.ndarray) -> np.ndarray:
     return out
 
 
+# "What grade did Kent County Council's children's services receive?", asked of London reports: a name the
+# question writes (with a capital, no everyday word) that no document searched holds at all. No passage can
+# be about it, so any answer is about something else. On the development questions 5 unanswerable questions
+# named such a place ("Kent", "Surrey and Sussex") and no answerable one did.
+UNKNOWN_NAME_PENALTY = 3.0
+
+
+def _unknown_names(question: str, corpus: CorpusIdf | None) -> list[str]:
+    """The question's name keys that occur in none of the searched documents (none without a corpus)."""
+    if corpus is None:
+        return []
+    return sorted(k for k in _capitalised_keys(question) if k not in corpus.table and not is_common_word(k))
+
+
 # "How many offenders does Thames Valley CRC supervise?" is not answered by "London CRC supervises 28,819
 # ...": the sentence (or its document's title) names another organisation of the same kind, the question's
 # name's kind word ("CRC", "HMP") beside a capitalised word the question lacks, and none of the question's
@@ -2229,6 +2243,7 @@ def _rank(
     sz_max = float(sz.max()) if len(sz) else 0.0
     top = [k for k in np.argsort(-sz, kind="stable")[:TOP_SENTENCES] if sz[k] >= sz_max - SENTENCE_MARGIN]
     ctx_miss = _missing(q, None, sents)
+    unknown_name = bool(_unknown_names(question, corpus_idf))
     ctx_soft_miss = _soft_missing(q, sents)
     year_miss = _year_missing(q, candidates)
     doc_miss = _document_missing(q, questions, candidates, ctx_miss)
@@ -2315,6 +2330,7 @@ def _rank(
         best = np.argsort(-z, kind="stable")[: max(top_n, 1) * 2]
         miss, soft_miss = _missing(questions[k], feature_sents[k]), _soft_missing(questions[k], [feature_sents[k]])
         prior = -YEAR_MISS_PENALTY * year_miss[k] - PAST_MISS_PENALTY * _past_missing(q, s) - DOC_MISS_PENALTY * doc_miss[k]
+        prior -= UNKNOWN_NAME_PENALTY * unknown_name
         prior -= NAME_CLASH_PENALTY * (_name_clash(question, s.text) or _name_clash(question, candidates[k].title))
         referred = _refers_to_asked(which_head, s)
         named_span = _names_something(s, sp) if name_asked else None

@@ -413,6 +413,25 @@ def test_a_word_restating_a_question_word_is_aligned_with_it():
     assert (soft[al > 0] == al[al > 0]).all()
 
 
+def test_a_name_no_searched_document_holds_lowers_the_confidence(monkeypatch):
+    from rag import reader as R
+
+    pages = ["Overall effectiveness Good. Inspection of Ealing local authority children's services."]
+    corpus = R.CorpusIdf(pages)
+    assert R._unknown_names("What grade did Kent County Council's children's services receive?", corpus) == ["kent"]
+    assert R._unknown_names("What grade did Ealing's children's services receive?", corpus) == []
+    assert R._unknown_names("What grade did Kent's children's services receive?", None) == []
+    question = "What overall effectiveness grade did Kent County Council's children's services receive?"
+    cands = [SentenceCandidate("Overall effectiveness Good", 0, EMB.embed(["Overall effectiveness Good"])[0])]
+
+    def score() -> float:
+        return rank_answers(question, cands, embedder=EMB, corpus_idf=corpus)[0].score
+
+    penalised = score()
+    monkeypatch.setattr(R, "UNKNOWN_NAME_PENALTY", 0.0)
+    assert penalised < score()
+
+
 def test_a_short_sentence_is_no_heading():
     from rag import reader as R
 
