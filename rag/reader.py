@@ -2235,8 +2235,8 @@ def _rank(
         sz = sz + RUN_PRIOR * np.array([_shared_run(question, s) for s in sents])
     if COUNTED_PRIOR and q.tag == COUNT and q.head and sum(q.head in s.stems for s in sents) <= COUNTED_RARE:
         # not a total the next sentence counts within ("7,025 children with SEND. Of these, 2,831 have ...")
-        counted_within = [k + 1 < len(candidates) and candidates[k + 1].context == c.text for k, c in enumerate(candidates)]
-        sz = sz + COUNTED_PRIOR * np.array([_counts_head(q.head, s) and not w for s, w in zip(sents, counted_within)], dtype=float)
+        within = [k + 1 < len(candidates) and candidates[k + 1].context == c.text for k, c in enumerate(candidates)]
+        sz = sz + COUNTED_PRIOR * np.array([_counts_head(q.head, s) and not w for s, w in zip(sents, within)], dtype=float)
     if q.tag in _TARGET_TAGS and TARGET_PENALTY and not _TARGET_RX.search(question):
         sz = sz - TARGET_PENALTY * np.array([_TARGET_RX.search(s.text) is not None for s in sents], dtype=float)
     slogp = _log_softmax(sz)
