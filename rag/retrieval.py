@@ -46,6 +46,22 @@ def _name_index(data: IndexData) -> tuple[BM25Index, dict[str, int]]:
     return cached[1], cached[2]
 
 
+def _capitalised_words(question: str) -> set[str]:
+    """The question's capitalised words (its first word aside), but not an everyday word that completes a
+    rarer name: "City" names a document in "the City of London", not in "Westminster City Council" (where it
+    would name "Northbridge City Council" instead of Westminster's report)."""
+    out: set[str] = set()
+    run: list[str] = []
+    for w in question.split()[1:] + [""]:
+        if w[:1].isupper():
+            run.extend(tokenize(w))
+            continue
+        rare = any(not is_common_word(t) for t in run)
+        out.update(t for t in run if not (rare and is_common_word(t)))
+        run = []
+    return out
+
+
 def named_documents(data: IndexData, question: str, share: float = RetrievalSettings.naming_share) -> list[int]:
     """Documents the question names by a distinctive title or file-name word, best match first."""
     n = len(data.documents)
@@ -62,7 +78,7 @@ def named_documents(data: IndexData, question: str, share: float = RetrievalSett
     # Eastmoor") names less than a name word does ("On what date was the Northbridge report published?"),
     # and alone names nothing ("What share of staff reported caseloads above 55?"). Written with a
     # capital inside the question, it is a name ("the City of London").
-    capitalised = {t for w in question.split()[1:] if w[:1].isupper() for t in tokenize(w)}
+    capitalised = _capitalised_words(question)
     names = [t for t in terms if t in capitalised or not is_common_word(t)]
     common = [t for t in terms if t not in names]
     if not names:

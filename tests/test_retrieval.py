@@ -63,6 +63,17 @@ def test_a_common_word_in_one_title_does_not_outname_a_name(tmp_path, fake_embed
     assert _named(assistant, "What does the Report on an inspection say about safety?") == {"hmp-eastmoor-inspection.txt"}
 
 
+def test_an_everyday_word_completing_a_rarer_name_is_no_name_of_its_own():
+    from rag.retrieval import _capitalised_words
+
+    # "City Council" completes Westminster's name: as names, "city" and "council" named "Northbridge City
+    # Council" over Westminster's report in the 48-document index; in "the City of London" no rarer word names it
+    assert _capitalised_words("How many children were in Westminster City Council's care?") == {"westminster"}
+    assert _capitalised_words("How many children does the City of London care for?") == {"city", "london"}
+    question = "Who spoke for MTC, director of probation for London and Thames Valley?"
+    assert _capitalised_words(question) == {"mtc", "london", "thame"}
+
+
 def test_the_lexical_search_also_looks_for_the_acronyms_a_question_spells_out():
     from rag.retrieval import _lexical_query
 
