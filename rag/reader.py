@@ -1145,7 +1145,8 @@ def _document_missing(q: _Question, questions: Sequence[_Question], candidates: 
 
 # A question asking for a figure, date, duration or age is answered by one: on the development questions
 # every right answer to such a question was of its type; an untyped best span ("the majority" for "how
-# many children") lowers the confidence's logit by this.
+# many children") lowers the confidence's logit by this. So does a grade question's answer that is no grade
+# ("Justin Russell" for "what overall verdict did probation inspectors hand down").
 UNTYPED_FIGURE_PENALTY = 3.0
 # Likewise a question for a name ("what is the name of the provider", "who is the director") answered by no
 # name: "The local authority commissions one main provider ..." does not name it.
@@ -2253,7 +2254,7 @@ def _rank(
     unit = asked_unit(question)
     future = q.tag == DATE and _ASKS_FUTURE_RX.search(question) is not None
     earlier = q.tag == DATE and not future and _ASKS_PREVIOUS_RX.search(question) is not None
-    figure_asked = q.tag in _FIGURE_TAGS
+    graded_or_figure_asked = q.tag in _FIGURE_TAGS or q.tag == RATING
     title_of = asks_title(question)
     asked_roles = role_nouns(question) if q.tag == PERSON else frozenset()
     which_head = q.head if re.match(r"\s*(?:\w+\s+)?which\b", question, re.I) else ""
@@ -2356,7 +2357,7 @@ def _rank(
             # these lower the answer's own confidence, not its weight as a rival: an untyped rival is no
             # reason to trust another answer more (development cost 66 -> 72 when it was)
             doubt = OWN_WORDS_PENALTY * own_words[b]
-            if figure_asked and not type_ok[b]:
+            if graded_or_figure_asked and not type_ok[b]:
                 doubt += UNTYPED_FIGURE_PENALTY
             elif unnamed:
                 doubt += UNNAMED_PENALTY

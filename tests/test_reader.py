@@ -866,6 +866,18 @@ def test_a_figure_question_answered_by_no_figure_is_less_sure(monkeypatch):
     assert sure.score < unpenalised.score
 
 
+def test_a_grade_question_answered_by_no_grade_is_less_sure(monkeypatch):
+    from rag import reader as R
+
+    passage = "Justin Russell, HM Chief Inspector of Probation, found that the service has continued to improve."
+    question = "What overall verdict did probation inspectors hand down on the company?"
+    sure = ask(question, [passage])
+    monkeypatch.setattr(R, "UNTYPED_FIGURE_PENALTY", 0.0)
+    unpenalised = ask(question, [passage])
+    assert sure.answer == unpenalised.answer
+    assert sure.score < unpenalised.score
+
+
 def test_the_figure_set_after_the_thing_asked_about_is_its_value():
     from rag import reader as R
 
