@@ -1933,6 +1933,33 @@ def _excluded_sibling(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
     return out
 
 
+# "Which three stages of case supervision ...": a list of that many items ("planning, implementation and
+# reviewing") is the answer, not one of them nor a name elsewhere ("Justin Russell" won by 1.4 with 4).
+LIST_PRIOR = 6.0
+_SMALL_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_ASKS_LIST_RX = re.compile(r"\b(?:what|which)\s+(two|three|four|five|six)\b", re.I)
+
+
+def _list_of_asked_length(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
+    """1 for spans that list as many items as the question asks for ("which three stages")."""
+    out = np.zeros(len(sp.I))
+    m = _ASKS_LIST_RX.search(question)
+    if not m:
+        return out
+    n = _SMALL_NUMBERS[m.group(1).lower()]
+    low = [t.lower() for t in s.toks]
+    for k, (i, j) in enumerate(zip(sp.I, sp.J)):
+        i, j = int(i), int(j)
+        toks = low[i : j + 1]
+        if toks[0] in _COORDINATORS or toks[-1] in _COORDINATORS or not any(t in ("and", "or") for t in toks):
+            continue
+        if any(t in _OPEN_QUOTES or t in _CLOSE_QUOTES or t in (":", ";", "(", ")") for t in toks):
+            continue  # a list is one phrase: "implementation and reviewing,” adding" is none
+        items = 1 + sum(t in _COORDINATORS for t in toks) - sum(a == "," and b in ("and", "or") for a, b in zip(toks, toks[1:]))
+        out[k] = float(items == n and j - i + 1 <= 4 * n)
+    return out
+
+
 # A sentence repeating a run of the question's words in order ("work to manage the risk of harm to others")
 # is about what the question asks, however little its vector says so: per word of the longest shared run
 # beyond the first two (up to RUN_CAP words), this prior.
@@ -2155,6 +2182,7 @@ def _question_shape_priors(
     if title_of:
         z = z + TITLE_PRIOR * _title_after(title_of, s, sp)
     z = z + SIBLING_PRIOR * _excluded_sibling(question, s, sp)
+    z = z + LIST_PRIOR * _list_of_asked_length(question, s, sp)
     z = z + KIND_PRIOR * _kind_of(question, s, sp)
     z = z + NAME_PRIOR * _asked_name(question, q.tag, s, sp)
     if QUOTED_KIND_PRIOR and any(t in _OPEN_QUOTES for t in s.toks):

@@ -432,6 +432,19 @@ def test_a_name_no_searched_document_holds_lowers_the_confidence(monkeypatch):
     assert penalised < score()
 
 
+def test_a_list_as_long_as_the_question_asks_for_is_lifted():
+    from rag import reader as R
+
+    question = "Which three stages of case supervision gave most cause for concern?"
+    sentence = "This was of concern across all aspects of supervision, particularly in planning, implementation and reviewing."
+    q, s, sp, texts = _spans(question, sentence)
+    assert _flagged(texts, R._list_of_asked_length(question, s, sp)) >= {"planning, implementation and reviewing"}
+    assert "implementation and reviewing" not in _flagged(texts, R._list_of_asked_length(question, s, sp))  # two items
+    assert not R._list_of_asked_length("Which stage gave most cause for concern?", s, sp).any()
+    answer = ask(question, [sentence])
+    assert answer.answer in ("planning, implementation and reviewing", "in planning, implementation and reviewing")
+
+
 def test_a_short_sentence_is_no_heading():
     from rag import reader as R
 
