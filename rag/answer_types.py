@@ -137,7 +137,7 @@ def _copula_np_head(after: list[str]) -> str:
 
 # A question opening with a subordinate clause asks with the wh-word of its main clause.
 _LEADING_CLAUSE_RX = re.compile(
-    r"^\s*(?:when|where|while|whenever|if|once|after|before)\b[^,?]*,\s*((?:what|which|who|whom|how|when|where|why)\b.*)$"
+    r"^\s*(?:when|where|while|whenever|if|once|after|before)\b[^?]*?,\s*((?:what|which|who|whom|how|when|where|why)\b.*)$"
 )
 _Q_WORD = re.compile(r"[a-z0-9£$%]+(?:['’-][a-z0-9]+)*")
 

@@ -229,6 +229,10 @@ def test_a_leading_clause_does_not_set_the_question_type():
     question = "When Bromley places a child in an unregistered children's home, who signs off the risk assessment?"
     assert question_type(question).expected == "person"
     assert question_type("When did the inspection start?").expected == "date"
+    # a leading clause holding a list of its own
+    question = "When it came to planning, delivering and reviewing work, how many of the cases were up to standard?"
+    assert question_type(question).expected == "count"
+    assert question_type("When did MTC take over, and why?").expected == "date"
 
 
 def test_a_qualified_majority_is_a_share():
