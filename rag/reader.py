@@ -1322,6 +1322,24 @@ def _missing(q: _Question, s: _Sentence | None, pool: Sequence[_Sentence] = ()) 
 SOFT_MATCH = 0.25
 
 
+def _unmatched_words(q: _Question, found: set[str], weights: dict[str, float], as_missing: bool = False) -> dict[str, float]:
+    """The question's words (lower case) with none of their keys in `found`, each with its weight in
+    `weights` (only those weighing more than 0). `as_missing`: as the missing-word features count them, a
+    typed question's head and the words naming the candidate's document aside."""
+    out: dict[str, float] = {}
+    for tok in _TOKEN_RX.findall(q.text):
+        low = tok.lower()
+        if not _WORD_RX.search(tok) or low in STOP or (as_missing and q.tag != PHRASE and stem(tok) == q.head):
+            continue
+        keys = _keys(tok)
+        if any(k in found or (as_missing and k in q.discounted) for k in keys):
+            continue
+        w = max((weights.get(k, 0.0) for k in keys), default=0.0)
+        if w > 0:
+            out[low] = max(out.get(low, 0.0), w)
+    return out
+
+
 def _soft_missing(q: _Question, texts: Sequence[_Sentence]) -> float:
     """`_missing` with near words counted as found: the rarest question word that neither appears in
     `texts` nor has a word there whose static vector is close to its own, as IDF / 10.
@@ -1329,19 +1347,7 @@ def _soft_missing(q: _Question, texts: Sequence[_Sentence]) -> float:
     The word naming the kind of answer ("proportion", "year") is left out when the question is typed:
     the answer itself stands for it ("39%" answers "what proportion").
     """
-    found = _found_keys(texts)
-    weights = _miss_weights(q.text, q.corpus)
-    wanted: dict[str, float] = {}
-    for tok in _TOKEN_RX.findall(q.text):
-        low = tok.lower()
-        if not _WORD_RX.search(tok) or low in STOP or (q.tag != PHRASE and stem(tok) == q.head):
-            continue
-        keys = _keys(tok)
-        if any(k in found or k in q.discounted for k in keys):
-            continue
-        w = max((weights.get(k, 0.0) for k in keys), default=0.0)
-        if w > 0:
-            wanted[low] = max(wanted.get(low, 0.0), w)
+    wanted = _unmatched_words(q, _found_keys(texts), _miss_weights(q.text, q.corpus), as_missing=True)
     if not wanted:
         return 0.0
     vectors = default_word_vectors()
@@ -1367,17 +1373,7 @@ def _soft_aligned(q: _Question, s: _Sentence, al: np.ndarray) -> np.ndarray:
     vectors = default_word_vectors()
     if vectors is None:
         return al
-    found = {k for t, ks in enumerate(s.keys) if al[t] > 0 for k in ks}
-    q_words = {}
-    for tok in _TOKEN_RX.findall(q.text):
-        if not _WORD_RX.search(tok) or tok.lower() in STOP:
-            continue
-        ks = _keys(tok)
-        if any(k in found for k in ks):
-            continue
-        w = max((q.weights.get(k, 0.0) for k in ks), default=0.0)
-        if w > 0:
-            q_words[tok.lower()] = w
+    q_words = _unmatched_words(q, {k for t, ks in enumerate(s.keys) if al[t] > 0 for k in ks}, q.weights)
     idx = [t for t in range(len(s.toks)) if s.content[t] and al[t] == 0 and not s.toks[t][:1].isdigit()]
     if not q_words or not idx:
         return al

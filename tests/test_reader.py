@@ -867,27 +867,25 @@ def test_a_reports_own_inspection_dates_are_not_the_next_inspection():
     assert not own("The council opened two children's homes in 2022.")
 
 
-def test_a_figure_question_answered_by_no_figure_is_less_sure(monkeypatch):
+@pytest.mark.parametrize(
+    "question, passage, figure",
+    [
+        ("What is the average caseload in the specialist autism team?",
+         "Members of the specialist autism team have smaller caseloads, so they are available in a crisis.", True),
+        # a grade question answered by no grade
+        ("What overall verdict did probation inspectors hand down on the company?",
+         "Justin Russell, HM Chief Inspector of Probation, found that the service has continued to improve.", False),
+    ],
+)
+def test_a_figure_or_grade_question_answered_by_none_is_less_sure(monkeypatch, question, passage, figure):
     from rag import reader as R
 
-    passage = "Members of the specialist autism team have smaller caseloads, so they are available in a crisis."
-    question = "What is the average caseload in the specialist autism team?"
-    sure = ask(question, [passage])
-    monkeypatch.setattr(R, "UNTYPED_FIGURE_PENALTY", 0.0)
-    unpenalised = ask(question, [passage])
-    assert sure.answer == unpenalised.answer and not any(c.isdigit() for c in sure.answer)
-    assert sure.score < unpenalised.score
-
-
-def test_a_grade_question_answered_by_no_grade_is_less_sure(monkeypatch):
-    from rag import reader as R
-
-    passage = "Justin Russell, HM Chief Inspector of Probation, found that the service has continued to improve."
-    question = "What overall verdict did probation inspectors hand down on the company?"
     sure = ask(question, [passage])
     monkeypatch.setattr(R, "UNTYPED_FIGURE_PENALTY", 0.0)
     unpenalised = ask(question, [passage])
     assert sure.answer == unpenalised.answer
+    if figure:
+        assert not any(c.isdigit() for c in sure.answer)
     assert sure.score < unpenalised.score
 
 
