@@ -198,9 +198,9 @@ def document_keys(pages: Sequence[str]) -> frozenset[str]:
 
 
 # Past forms of irregular verbs, which no suffix rule joins to their verb: "took over" answers "when did MTC
-# take over", "made" answers "how many recommendations did inspectors make".
+# take over", "made" answers "how many recommendations did inspectors make". Form -> its verb's stem.
 _IRREGULAR_PAST = {
-    form: verb
+    form: stem(verb)
     for verb, forms in {
         "take": "took taken", "make": "made", "give": "gave given", "hold": "held",
         "lead": "led", "run": "ran", "meet": "met", "pay": "paid", "bring": "brought", "think": "thought",
@@ -222,7 +222,7 @@ def _keys(word: str) -> list[str]:
     its parts and the joined form."""
     low = word.lower().replace("’", "'")
     if low in _IRREGULAR_PAST:
-        return [stem(_IRREGULAR_PAST[low])]
+        return [_IRREGULAR_PAST[low]]
     if "-" in low:
         parts = [p for p in low.split("-") if p]
         out = [stem("".join(parts))] + [stem(p) for p in parts if p not in STOP]
@@ -1933,7 +1933,7 @@ def _excluded_sibling(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
 # reviewing") is the answer, not one of them nor a name elsewhere ("Justin Russell" won by 1.4 with 4).
 LIST_PRIOR = 6.0
 _SMALL_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
-_ASKS_LIST_RX = re.compile(r"\b(?:what|which)\s+(two|three|four|five|six)\b", re.I)
+_ASKS_LIST_RX = re.compile(rf"\b(?:what|which)\s+({'|'.join(_SMALL_NUMBERS)})\b", re.I)
 
 
 def _list_of_asked_length(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
