@@ -349,9 +349,28 @@ def split_sentences(
             close()
     close()
     if exclude:
-        # Masked characters became newlines, so units cannot include them; drop any
-        # unit that is only whitespace in the original (can't happen, but be strict).
-        out = [(a, b) for a, b in out if text[a:b].strip()]
+        # Masked characters became newlines; a range that is not a whole line masks to a single one,
+        # which wrapped prose may run across ("0\n!" for "00!" with its middle excluded): cut units there.
+        out = [part for a, b in out for part in _outside(text, a, b, exclude)]
+    return out
+
+
+def _outside(text: str, a: int, b: int, exclude: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of the unit a..b outside the excluded ranges, trimmed of whitespace, empty ones dropped."""
+    cuts = sorted((max(x, a), min(y, b)) for x, y in exclude if x < b and y > a and x < y)
+    pieces, pos = [], a
+    for x, y in cuts + [(b, b)]:
+        if x > pos:
+            pieces.append((pos, x))
+        pos = max(pos, y)
+    out = []
+    for p, q in pieces:
+        while p < q and text[p].isspace():
+            p += 1
+        while q > p and text[q - 1].isspace():
+            q -= 1
+        if p < q:
+            out.append((p, q))
     return out
 
 
