@@ -11,14 +11,32 @@ import os
 import re
 import threading
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence, TypeVar
 
 import numpy as np
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MODEL_DIMENSION = 384
+
+
+def _quietly(load: Callable[[], _T]) -> _T:
+    """Run `load` without transformers' "Loading weights" progress bar (transformers 5 draws one on
+    stderr for every model load, which would stand in the output of `rag ask` and `rag build --quiet`);
+    the caller's own setting is restored after."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:  # pragma: no cover - sentence-transformers depends on transformers
+        return load()
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        return load()
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
 
 
 class Embedder(Protocol):
@@ -71,7 +89,7 @@ class MiniLMEmbedder:
 
                 path = self._model_dir or bundled_model_dir()
                 logger.info("loading embedding model from %s", path)
-                self._model = SentenceTransformer(str(path), device=self._device)
+                self._model = _quietly(lambda: SentenceTransformer(str(path), device=self._device))
                 import torch
 
                 self._threads = torch.get_num_threads()

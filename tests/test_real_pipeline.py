@@ -60,6 +60,8 @@ def test_cli_ask_json_in_a_subprocess(real_index):
     payload = json.loads(out.stdout)
     assert payload["found"] and payload["answer"] == "more than 77%"
     assert payload["citations"][0]["document"] == "london-crc-sample-inspection.pdf"
+    # nothing but the answer: no model-loading progress bar or warning on stderr
+    assert out.stderr.strip() == "", out.stderr
 
 
 def test_cli_rebuild_of_unchanged_corpus_embeds_nothing(real_index, tmp_path):
