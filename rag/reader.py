@@ -1459,6 +1459,16 @@ def _name_clash(question: str, text: str) -> bool:
 # asks for lowers the confidence's logit, like a name clash.
 ROLE_CLASH_PENALTY = 3.0
 _ANY_ROLE = frozenset({"head", "leader", "lead"})  # "the head of the inspectorate" may hold any title
+# "which MTC executive" may too ("Gabriel Amahwe, MTC director of probation"); a chief executive is one title
+_ANY_EXECUTIVE_RX = re.compile(r"(?<!chief )\bexecutives?\b", re.I)
+
+
+def asked_roles_of(question: str) -> frozenset[str]:
+    """The roles a "who" question asks for, an executive other than the chief executive read as any role."""
+    roles = role_nouns(question)
+    if "executive" in roles and _ANY_EXECUTIVE_RX.search(question):
+        roles = (roles - {"executive"}) | {"head"}
+    return roles
 _TITLE_WINDOW = 8  # tokens read for a title after a name ("MTC director of probation at London and ...")
 
 
@@ -2280,7 +2290,7 @@ def _rank(
     earlier = q.tag == DATE and not future and _ASKS_PREVIOUS_RX.search(question) is not None
     graded_or_figure_asked = q.tag in _FIGURE_TAGS or q.tag == RATING
     title_of = asks_title(question)
-    asked_roles = role_nouns(question) if q.tag == PERSON else frozenset()
+    asked_roles = asked_roles_of(question) if q.tag == PERSON else frozenset()
     which_head = q.head if re.match(r"\s*(?:\w+\s+)?which\b", question, re.I) else ""
     name_asked = q.tag in (PHRASE, ORG) and _ASKS_NAME_RX.search(question) is not None
     judgement_asked = _EVALUATION_QUESTION_RX.search(question) is not None

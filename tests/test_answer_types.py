@@ -280,6 +280,9 @@ def test_an_adjective_before_the_asked_noun_is_not_the_head():
     assert verdict.expected == "rating" and verdict.head == "verdict"
     assert question_type("Which His Majesty's Inspector led the inspection?").expected == "person"
     assert question_type("Which head of the probation inspectorate commented on the results?").expected == "person"
+    # a role noun after an organisation's name: "MTC" does not make it an organisation question
+    assert question_type("Which MTC executive responded publicly to the inspection?").expected == "person"
+    assert question_type("Which council officers did inspectors meet?").expected != "person"
 
 
 def test_a_group_of_people_is_no_organisation():

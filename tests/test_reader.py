@@ -820,6 +820,17 @@ def test_a_name_given_another_role_than_the_one_asked_clashes():
     assert not clash("chief executive", "The report was welcomed by Rob Hurd.", "Rob Hurd")
 
 
+def test_an_executive_other_than_the_chief_executive_may_hold_any_title():
+    from rag import reader as R
+
+    assert R.asked_roles_of("Who is London CRC's chief executive?") == frozenset({"executive"})
+    assert R.asked_roles_of("Which MTC executive responded to the report?") == frozenset({"head"})
+    s = R._analyse_sentence("Gabriel Amahwe, MTC director of probation at London CRC, welcomed the report.")
+    roles = R.asked_roles_of("Which MTC executive responded to the report?")
+    assert not R._role_clash(roles, s, 0, 1)
+    assert R._role_clash(R.asked_roles_of("Who is MTC's chief executive?"), s, 0, 1)
+
+
 def test_the_name_of_a_role_holder_is_asked_for_as_a_person():
     from rag.answer_types import question_type
 
