@@ -251,7 +251,11 @@ def question_type(question: str) -> QuestionType:
         or (wh == "which" and type_head in _ROLE_WORDS and not type_head.endswith("s"))  # "which head of the inspectorate"
         # "which MTC executive responded": the role noun after an organisation's name is the head
         or (
-            wh == "which" and not _AUX_VERBS.intersection(after[:4]) and near[1:2] and near[1] in _ROLE_WORDS and not near[1].endswith("s")
+            wh == "which"
+            and not _AUX_VERBS.intersection(after[:4])
+            and near[1:2]
+            and near[1] in _ROLE_WORDS
+            and not near[1].endswith("s")
         )
         # "which Ofsted inspector led it" asks for a person; "what did the chief inspector say" does not: the
         # person after "did" is the subject, and "what" is what they said ("what word did the chief inspector
