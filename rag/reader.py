@@ -2007,6 +2007,21 @@ def _counts_head(head: str, s: _Sentence) -> bool:
     return any(kind in (COUNT, "number") and j + 1 < len(s.stems) and s.stems[j + 1] == head for _, j, kind in s.typed)
 
 
+# "not", "did", "from": a span of function words alone answers nothing, yet a span model trained on SQuAD
+# gives such spans a little weight, and as rivals they lower the confidence in a real answer elsewhere.
+FUNCTION_SPAN_PENALTY = 5.0
+_QUANTIFIERS = frozenset("one ones all some any each every both either neither more most less least many much few none no".split())
+
+
+def _function_words_only(s: _Sentence, sp: "_Spans") -> np.ndarray:
+    """1 for each span whose words are all function words (a quantifier such as "one" or "all" aside)."""
+    out = np.zeros(len(sp.I))
+    for k, (i, j) in enumerate(zip(sp.I, sp.J)):
+        words = [t.lower() for t in s.toks[i : j + 1] if _WORD_RX.search(t)]
+        out[k] = bool(words) and all(w in STOP and w not in _QUANTIFIERS for w in words)
+    return out
+
+
 NEXT_TYPED_GAP = 0.5  # how far below the best-matched sentence the typed sentence after it is lifted to
 OWN_WORDS_PENALTY = 2.0  # a span made only of the question's words: in ranking and on the confidence's logit
 
@@ -2360,6 +2375,8 @@ def _rank(
         # ‘good’")
         own_words = own & (not judgement_asked)
         z = z - OWN_WORDS_PENALTY * own_words
+        if FUNCTION_SPAN_PENALTY:
+            z = z - FUNCTION_SPAN_PENALTY * _function_words_only(s, sp)
         _prefer_whole_answers(question, q, s, sp, syn, z)
         if candidates[k].label:
             z = z + _row_value(candidates[k].label, s, sp, type_ok if q.tag in TYPED_PRIOR_TAGS else None, bool(label_named[k]))

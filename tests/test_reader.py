@@ -1166,3 +1166,16 @@ def test_a_quotation_beside_the_asked_noun_is_its_name():
     assert not R._quoted_kind(q.text, q.tag, s, sp).any()
     q, s, sp, texts = _spans("How many plans help parents?", sentence)
     assert not R._quoted_kind(q.text, q.tag, s, sp).any()
+
+
+def test_a_span_of_function_words_alone_is_marked():
+    from rag import reader as R
+
+    _, s, sp, texts = _spans(
+        "Which partner agencies' information were staff not paying attention to?",
+        "Staff did not pay enough attention to information from partners, and only one plan used it.",
+    )
+    flagged = _flagged(texts, R._function_words_only(s, sp))
+    assert {"not", "did not"} <= flagged
+    # a quantifier is an answer ("how many plans used it": "only one"); so is any span with a content word
+    assert not flagged & {"only one", "one", "partners", "information from partners"}
