@@ -2010,7 +2010,9 @@ def _counts_head(head: str, s: _Sentence) -> bool:
 # "not", "did", "from": a span of function words alone answers nothing, yet a span model trained on SQuAD
 # gives such spans a little weight, and as rivals they lower the confidence in a real answer elsewhere.
 FUNCTION_SPAN_PENALTY = 5.0
-_QUANTIFIERS = frozenset("one ones all some any each every both either neither more most less least many much few none no".split())
+_QUANTIFIERS = frozenset(
+    "one ones all some any each every both either neither more most less least many much few none no".split()
+)
 
 
 def _function_words_only(s: _Sentence, sp: "_Spans") -> np.ndarray:
