@@ -1779,6 +1779,31 @@ def _subset_figure(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
     return out
 
 
+# "Exactly how many people does it supervise?" / "... to the exact figure?" asks for the figure as counted
+# ("28,819"), not a rounding of it ("In round terms, that is a caseload of almost 29,000 people"): a figure
+# given as an approximation loses this much when the question asks for precision.
+APPROXIMATE_PENALTY = 3.0
+_EXACT_QUESTION_RX = re.compile(r"\b(?:exact|exactly|precise|precisely)\b", re.I)
+_APPROXIMATING = frozenset({"almost", "nearly", "around", "about", "approximately", "roughly", "some", "circa", "c."})
+_ROUNDED_RX = re.compile(r"\b(?:in round (?:terms|numbers|figures)|rounded|roughly|approximately)\b", re.I)
+
+
+def _approximate_figure(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
+    """1 for a figure given as an approximation (after "almost", "around", ... or in a sentence that says it
+    rounds) when the question asks for the exact figure."""
+    out = np.zeros(len(sp.I))
+    if not _EXACT_QUESTION_RX.search(question):
+        return out
+    rounded = _ROUNDED_RX.search(s.text) is not None
+    low = [t.lower() for t in s.toks]
+    for k, (i, j) in enumerate(zip(sp.I, sp.J)):
+        if sp.kinds[k] not in _NUMERIC_KINDS:
+            continue
+        i = int(i)
+        out[k] = rounded or low[i] in _APPROXIMATING or (i > 0 and low[i - 1] in _APPROXIMATING)
+    return out
+
+
 # "How did the Chief Inspector describe the leadership?" / "What did inspectors say about risk work?" asks
 # for the judgement itself: the predicate after a copula ("judged the leadership to be strong", "is not yet
 # good enough") or the words quoted ("with “considerable efforts made”"). SQuAD asks few such questions,
@@ -2199,7 +2224,7 @@ def _question_shape_priors(
     question: str, q: _Question, s: _Sentence, sp: _Spans, al: np.ndarray, title_of: tuple[str, ...]
 ) -> np.ndarray:
     """The fixed span priors for question shapes SQuAD rarely asks (each rule above says why)."""
-    z = SUBSET_PRIOR * _subset_figure(question, s, sp)
+    z = SUBSET_PRIOR * _subset_figure(question, s, sp) - APPROXIMATE_PENALTY * _approximate_figure(question, s, sp)
     z = z + EVALUATION_PRIOR * _evaluation(question, q.tag, s, sp, al)
     z = z - APPOSITIVE_PENALTY * _appositive(q.tag, s, sp, al, bool(title_of))
     if title_of:

@@ -1179,3 +1179,19 @@ def test_a_span_of_function_words_alone_is_marked():
     assert {"not", "did not"} <= flagged
     # a quantifier is an answer ("how many plans used it": "only one"); so is any span with a content word
     assert not flagged & {"only one", "one", "partners", "information from partners"}
+
+
+def test_an_exact_figure_asked_for_is_not_a_rounded_one():
+    from rag import reader as R
+
+    asked = "Exactly how many people does London CRC supervise?"
+    _, s, sp, texts = _spans(asked, "In round terms, that is a caseload of almost 29,000 people.")
+    assert {"almost 29,000", "29,000"} <= _flagged(texts, R._approximate_figure(asked, s, sp))
+    _, s, sp, texts = _spans(asked, "London CRC supervises 28,819 low and medium-risk people across the capital.")
+    assert "28,819" not in _flagged(texts, R._approximate_figure(asked, s, sp))
+    # a question that does not ask for precision marks nothing
+    roughly = "Roughly how many people does London CRC supervise?"
+    _, s, sp, texts = _spans(roughly, "In round terms, that is a caseload of almost 29,000 people.")
+    assert not _flagged(texts, R._approximate_figure(roughly, s, sp))
+    # where both figures are in reach of the question's words, the exact one is given
+    assert ask(asked, ("London CRC supervises almost 29,000 people, 28,819 of them on licence.",)).answer == "28,819"
