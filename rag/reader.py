@@ -1796,7 +1796,7 @@ def _approximate_figure(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
         return out
     rounded = _ROUNDED_RX.search(s.text) is not None
     low = [t.lower() for t in s.toks]
-    for k, (i, j) in enumerate(zip(sp.I, sp.J)):
+    for k, i in enumerate(sp.I):
         if sp.kinds[k] not in _NUMERIC_KINDS:
             continue
         i = int(i)
