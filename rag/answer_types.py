@@ -452,6 +452,16 @@ def is_frequency(text: str) -> bool:
     return _FREQUENCY_RX.fullmatch(text.strip()) is not None
 
 
+_DRIVING_RX = re.compile(r"\bwhat (?:is|was|are|were) (?:driving|behind|causing)\b")
+
+
+def asks_cause(question: str) -> bool:
+    """Whether the question asks what caused something ("what brought the rating down", "what was driving
+    the violence")."""
+    q = question.lower()
+    return _CAUSE_VERB_RX.search(q) is not None or _DRIVING_RX.search(q) is not None
+
+
 def asks_how_often(question: str) -> bool:
     """Whether the question asks for a frequency ("How often ...", "How frequently ...")."""
     return re.search(r"\bhow (?:often|frequently)\b", question, re.IGNORECASE) is not None

@@ -53,6 +53,7 @@ from .answer_types import (
     RATING,
     QuestionType,
     asked_unit,
+    asks_cause,
     asks_how_often,
     is_frequency,
     is_vague_amount,
@@ -1779,6 +1780,26 @@ def _subset_figure(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
     return out
 
 
+# "What brought the overall rating down?" is answered by the cause a sentence names, after "pulled down by",
+# "driven by", "because of" or "due to" ("it was pulled down by the quality of some case supervision"); the
+# span model, which SQuAD taught few such questions, prefers a noun the question's own words sit near.
+CAUSE_PRIOR = 2.0
+_CAUSE_MARKERS = (("because", "of"), ("due", "to"), ("owing", "to"), ("arising", "from"), ("result", "of"))
+
+
+def _after_cause_marker(s: _Sentence, sp: _Spans) -> np.ndarray:
+    """1 for each span that opens just after a cause marker: "by" after a participle ("pulled down by",
+    "driven by"), "because of", "due to", "owing to", "as a result of", "arising from"."""
+    low = [t.lower() for t in s.toks]
+    opens = set()
+    for t in range(1, len(low)):
+        if low[t] == "by" and any(w.endswith(("ed", "en", "wn")) for w in low[max(0, t - 2) : t]):
+            opens.add(t + 1)
+        elif (low[t - 1], low[t]) in _CAUSE_MARKERS:
+            opens.add(t + 1)
+    return np.array([int(i) in opens for i in sp.I], dtype=float)
+
+
 # "Exactly how many people does it supervise?" / "... to the exact figure?" asks for the figure as counted
 # ("28,819"), not a rounding of it ("In round terms, that is a caseload of almost 29,000 people"): a figure
 # given as an approximation loses this much when the question asks for precision.
@@ -2225,6 +2246,8 @@ def _question_shape_priors(
 ) -> np.ndarray:
     """The fixed span priors for question shapes SQuAD rarely asks (each rule above says why)."""
     z = SUBSET_PRIOR * _subset_figure(question, s, sp) - APPROXIMATE_PENALTY * _approximate_figure(question, s, sp)
+    if q.tag == PHRASE and CAUSE_PRIOR and asks_cause(question):
+        z = z + CAUSE_PRIOR * _after_cause_marker(s, sp)
     z = z + EVALUATION_PRIOR * _evaluation(question, q.tag, s, sp, al)
     z = z - APPOSITIVE_PENALTY * _appositive(q.tag, s, sp, al, bool(title_of))
     if title_of:

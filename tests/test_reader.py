@@ -1195,3 +1195,23 @@ def test_an_exact_figure_asked_for_is_not_a_rounded_one():
     assert not _flagged(texts, R._approximate_figure(roughly, s, sp))
     # where both figures are in reach of the question's words, the exact one is given
     assert ask(asked, ("London CRC supervises almost 29,000 people, 28,819 of them on licence.",)).answer == "28,819"
+
+
+def test_a_cause_question_prefers_the_cause_a_sentence_names():
+    from rag import reader as R
+    from rag.answer_types import asks_cause
+
+    assert asks_cause("What brought London CRC's overall rating down?")
+    assert asks_cause("What was driving much of the violence at Eastmoor?")
+    assert not asks_cause("What did inspectors find about the violence?")
+    asked = "What brought the overall rating down?"
+    pulled = "The rating was close to good, but it was pulled down by the quality of some case supervision."
+    _, s, sp, texts = _spans(asked, pulled)
+    assert "the quality of some case supervision" in _flagged(texts, R._after_cause_marker(s, sp))
+    _, s, sp, texts = _spans(asked, "Much of the violence was driven by debt, and some was due to boredom.")
+    assert {"debt", "boredom"} <= _flagged(texts, R._after_cause_marker(s, sp))
+    # "by" after no participle names no cause ("by March 2025")
+    _, s, sp, texts = _spans(asked, "The rating should rise by March 2025.")
+    assert not _flagged(texts, R._after_cause_marker(s, sp))
+    passage = "The overall rating of Requires improvement was pulled down by the quality of some case supervision."
+    assert ask("What brought London CRC's overall rating down?", (passage,)).answer == "the quality of some case supervision"
