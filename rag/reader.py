@@ -1828,8 +1828,10 @@ def _approximate_figure(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
 # "How did the Chief Inspector describe the leadership?" / "What did inspectors say about risk work?" asks
 # for the judgement itself: the predicate after a copula ("judged the leadership to be strong", "is not yet
 # good enough") or the words quoted ("with “considerable efforts made”"). SQuAD asks few such questions,
-# so this is a fixed prior.
-EVALUATION_PRIOR = 2.0
+# so this is a fixed prior. Development cost at 2: 87, 3: 86, 4: 85, 5: 85, 6: 86 (at 2 "safe across
+# assessment" outranked the predicate "much better" of "Work relating to ... keeping people safe ... needs to
+# be much better").
+EVALUATION_PRIOR = 4.0
 NAMED_QUOTE_FACTOR = 1.5
 ABOUT_QUOTE_FACTOR = 3.0  # 1.5 and 2 left "considerable efforts made" below "the organisation" on development data
 _EVALUATION_QUESTION_RX = re.compile(

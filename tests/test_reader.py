@@ -1215,3 +1215,12 @@ def test_a_cause_question_prefers_the_cause_a_sentence_names():
     assert not _flagged(texts, R._after_cause_marker(s, sp))
     passage = "The overall rating of Requires improvement was pulled down by the quality of some case supervision."
     assert ask("What brought London CRC's overall rating down?", (passage,)).answer == "the quality of some case supervision"
+
+
+def test_what_inspectors_said_about_a_thing_is_the_predicate_not_the_words_around_the_thing():
+    passage = (
+        "The inspection team summarised its judgement in these words: “Work relating to risk of harm and keeping people "
+        "safe across assessment, planning, implementation and reviewing needs to be much better."
+    )
+    a = ask("What did inspectors say about London CRC's work on risk of harm and keeping people safe?", (passage,))
+    assert a.answer == "much better"
