@@ -218,12 +218,21 @@ _IRREGULAR_PAST = {
 }
 
 
+# Inspectorates name their grades differently (probation "ratings", Ofsted "grades", a newspaper's "verdict"):
+# in a question about one these words mean the same thing, so they match as one key ("how near did it come to
+# a better overall grade": "described the overall rating as close to good"). Development cost 85 -> 82.
+_GRADE_WORDS = frozenset("grade grades graded rating ratings rated verdict verdicts".split())
+_GRADE_KEY = "rat"  # stem("rating")
+
+
 def _keys(word: str) -> list[str]:
-    """Stems a word matches under: itself (its verb, for an irregular past form) and, for hyphenated words,
-    its parts and the joined form."""
+    """Stems a word matches under: itself (its verb, for an irregular past form; one key for the words that
+    name a grade) and, for hyphenated words, its parts and the joined form."""
     low = word.lower().replace("’", "'")
     if low in _IRREGULAR_PAST:
         return [_IRREGULAR_PAST[low]]
+    if low in _GRADE_WORDS:
+        return [_GRADE_KEY]
     if "-" in low:
         parts = [p for p in low.split("-") if p]
         out = [stem("".join(parts))] + [stem(p) for p in parts if p not in STOP]
@@ -1800,6 +1809,26 @@ def _after_cause_marker(s: _Sentence, sp: _Spans) -> np.ndarray:
     return np.array([int(i) in opens for i in sp.I], dtype=float)
 
 
+# "How near did it come to a better grade?" is answered by a nearness ("close to ‘good’", "just short of
+# good", "nearly good"), which the span model has no reason to prefer over other quoted words.
+NEARNESS_PRIOR = 2.0
+_HOW_NEAR_RX = re.compile(r"\bhow (?:close|near)\b", re.I)
+_NEARNESS_WORDS = frozenset({"close", "near", "nearly", "almost", "just", "narrowly"})
+
+
+def _nearness(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
+    """1 for each span opening with a word of nearness (after any opening quote) when the question asks how near."""
+    out = np.zeros(len(sp.I))
+    if not _HOW_NEAR_RX.search(question):
+        return out
+    for k, i in enumerate(sp.I):
+        i = int(i)
+        while i < len(s.toks) - 1 and s.toks[i] in _OPEN_QUOTES:
+            i += 1
+        out[k] = s.toks[i].lower() in _NEARNESS_WORDS
+    return out
+
+
 # "Exactly how many people does it supervise?" / "... to the exact figure?" asks for the figure as counted
 # ("28,819"), not a rounding of it ("In round terms, that is a caseload of almost 29,000 people"): a figure
 # given as an approximation loses this much when the question asks for precision.
@@ -2248,6 +2277,7 @@ def _question_shape_priors(
 ) -> np.ndarray:
     """The fixed span priors for question shapes SQuAD rarely asks (each rule above says why)."""
     z = SUBSET_PRIOR * _subset_figure(question, s, sp) - APPROXIMATE_PENALTY * _approximate_figure(question, s, sp)
+    z = z + NEARNESS_PRIOR * _nearness(question, s, sp)
     if q.tag == PHRASE and CAUSE_PRIOR and asks_cause(question):
         z = z + CAUSE_PRIOR * _after_cause_marker(s, sp)
     z = z + EVALUATION_PRIOR * _evaluation(question, q.tag, s, sp, al)
@@ -2476,6 +2506,7 @@ def _rank(
     rival_debug: list[np.ndarray | None] = []
     seen: set[tuple[int, int, int]] = set()
     for joint, p, k, a, b, kind, x in results:
+        a, b = _balanced_quotes(candidates[k].text, a, b)
         if (k, a, b) in seen:
             continue
         seen.add((k, a, b))
@@ -2490,6 +2521,21 @@ def _rank(
     if return_debug:
         return (out, debug, rival_debug) if return_rivals else (out, debug)
     return out
+
+
+_QUOTE_PAIRS = (("‘", "’"), ("“", "”"))
+
+
+def _balanced_quotes(text: str, a: int, b: int) -> tuple[int, int]:
+    """The span a..b of `text` with the closing quote of a quotation it opens (or the opening quote of one it
+    closes) taken in: "close to ‘good’", not "close to ‘good" (a span's tokens stop before punctuation)."""
+    for opening, closing in _QUOTE_PAIRS:
+        inside = text[a:b]
+        if inside.count(opening) > inside.count(closing) and text[b : b + 1] == closing:
+            b += 1
+        elif inside.count(closing) > inside.count(opening) and a > 0 and text[a - 1] == opening:
+            a -= 1
+    return a, b
 
 
 # The confidence of an answer is lowered by that of the best different answer from another sentence: when

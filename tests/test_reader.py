@@ -1224,3 +1224,35 @@ def test_what_inspectors_said_about_a_thing_is_the_predicate_not_the_words_aroun
     )
     a = ask("What did inspectors say about London CRC's work on risk of harm and keeping people safe?", (passage,))
     assert a.answer == "much better"
+
+
+def test_an_answer_takes_in_the_closing_quote_of_a_quotation_it_opens():
+    from rag.reader import _balanced_quotes
+
+    text = "He described the rating as “close to ‘good’”, but the ‘Shining Stars’ awards and the children’s homes differ."
+    cut = lambda a, b: text[slice(*_balanced_quotes(text, a, b))]  # noqa: E731
+    a = text.index("close")
+    assert cut(a, text.index("good") + 4) == "close to ‘good’"
+    a = text.index("Shining")
+    assert cut(a, a + len("Shining Stars’")) == "‘Shining Stars’"
+    # an apostrophe is no closing quote
+    a = text.index("the children")
+    assert cut(a, a + len("the children’s")) == "the children’s"
+
+
+def test_how_near_asks_for_a_nearness():
+    from rag import reader as R
+
+    asked = "How near did London CRC come to a better overall grade?"
+    passage = "The Chief Inspector described the overall rating as “close to ‘good’”, with “considerable efforts made”."
+    _, s, sp, texts = _spans(asked, passage)
+    flagged = _flagged(texts, R._nearness(asked, s, sp))
+    assert any(t.startswith("close to") for t in flagged) and not any(t.startswith("considerable") for t in flagged)
+    assert ask(asked, (passage,)).answer == "close to ‘good’"
+
+
+def test_the_words_that_name_a_grade_match_as_one():
+    from rag import reader as R
+
+    assert R._keys("grade") == R._keys("rating") == R._keys("Verdict") == R._keys("rated")
+    assert R._keys("graduate") != R._keys("grade")
