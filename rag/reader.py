@@ -1829,6 +1829,45 @@ def _nearness(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
     return out
 
 
+# "How has the service changed since the last inspection?" is answered by the change ("has continued to
+# improve", "declined", "got worse"), not by what the sentence quotes around it.
+CHANGE_PRIOR = 2.0
+_HOW_CHANGED_RX = re.compile(
+    r"\bhow (?:has|have|had|did|does|do) (?:\S+ ){1,8}?"
+    r"(?:changed?|developed?|progressed?|moved?|shifted?|altered?|evolved?)\b",
+    re.I,
+)
+_CHANGE_STEMS = frozenset(
+    stem(w)
+    for w in "improve improved improving decline declined declining deteriorate deteriorated worsen worsened rise rose risen "
+    "increase increased fall fell fallen decrease decreased reduce reduced strengthen strengthened weaken weakened "
+    "better worse".split()
+)
+_GOING_ON = frozenset({"continued", "continues", "continue", "begun", "began", "started", "starts", "start"})
+
+
+def _change_phrase(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
+    """1 for each span opening with a verb of change ("improved", "declined") or "continued to" / "started to"
+    one, when the question asks how something changed."""
+    out = np.zeros(len(sp.I))
+    if not _HOW_CHANGED_RX.search(question):
+        return out
+    low = [t.lower() for t in s.toks]
+
+    def change_at(t: int) -> bool:
+        return t < len(low) and stem(low[t]) in _CHANGE_STEMS
+
+    for k, (i, j) in enumerate(zip(sp.I, sp.J)):
+        i, j = int(i), int(j)
+        if low[i] in ("has", "have", "had") and i < j:
+            i += 1
+        # "continued to improve" whole: "continued" alone says no change
+        going_on = low[i] in _GOING_ON and j >= i + 2 and low[i + 1] == "to" and change_at(i + 2)
+        inside = i >= 2 and low[i - 1] == "to" and low[i - 2] in _GOING_ON  # "improve" of "continued to improve"
+        out[k] = (change_at(i) and not inside) or going_on
+    return out
+
+
 # "Exactly how many people does it supervise?" / "... to the exact figure?" asks for the figure as counted
 # ("28,819"), not a rounding of it ("In round terms, that is a caseload of almost 29,000 people"): a figure
 # given as an approximation loses this much when the question asks for precision.
@@ -2278,6 +2317,7 @@ def _question_shape_priors(
     """The fixed span priors for question shapes SQuAD rarely asks (each rule above says why)."""
     z = SUBSET_PRIOR * _subset_figure(question, s, sp) - APPROXIMATE_PENALTY * _approximate_figure(question, s, sp)
     z = z + NEARNESS_PRIOR * _nearness(question, s, sp)
+    z = z + CHANGE_PRIOR * _change_phrase(question, s, sp)
     if q.tag == PHRASE and CAUSE_PRIOR and asks_cause(question):
         z = z + CAUSE_PRIOR * _after_cause_marker(s, sp)
     z = z + EVALUATION_PRIOR * _evaluation(question, q.tag, s, sp, al)

@@ -1256,3 +1256,18 @@ def test_the_words_that_name_a_grade_match_as_one():
 
     assert R._keys("grade") == R._keys("rating") == R._keys("Verdict") == R._keys("rated")
     assert R._keys("graduate") != R._keys("grade")
+
+
+def test_how_something_changed_is_answered_by_the_change():
+    from rag import reader as R
+
+    asked = "According to the Chief Inspector, how has the service changed since the last inspection?"
+    sentence = ("Justin Russell found that the service has continued to improve since the last inspection, "
+                "with “considerable efforts made” by the organisation.")
+    _, s, sp, texts = _spans(asked, sentence)
+    flagged = _flagged(texts, R._change_phrase(asked, s, sp))
+    assert "continued to improve" in flagged
+    assert "improve" not in flagged and "continued" not in flagged  # the change is quoted whole
+    assert not any(t.startswith("considerable") for t in flagged)
+    assert not R._change_phrase("How many cases were inspected?", s, sp).any()
+    assert ask(asked, (sentence,)).answer == "continued to improve"
