@@ -1868,6 +1868,26 @@ def _change_phrase(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
     return out
 
 
+# "What word did the Chief Inspector use ...?" is answered by one word of judgement, an adjective
+# ("disappointing", "impressive"), not by the clause around it nor a noun of the question's topic.
+ONE_WORD_PRIOR = 2.0
+_ONE_WORD_QUESTION_RX = re.compile(r"\bwhat (?:single |one |particular )?(?:word|adjective)\b", re.I)
+
+
+def _one_adjective(question: str, s: _Sentence, sp: _Spans, syn: Syntax | None) -> np.ndarray:
+    """1 for each span of a single adjective when the question asks for a word or an adjective."""
+    if syn is None or not _ONE_WORD_QUESTION_RX.search(question):
+        return np.zeros(len(sp.I))
+    return np.array(
+        [
+            sum(bool(_WORD_RX.search(t)) for t in s.toks[i : j + 1]) == 1
+            and any(_WORD_RX.search(s.toks[t]) and syn.tag[t].startswith("JJ") for t in range(i, j + 1))
+            for i, j in zip(sp.I, sp.J)
+        ],
+        dtype=float,
+    )
+
+
 # "Exactly how many people does it supervise?" / "... to the exact figure?" asks for the figure as counted
 # ("28,819"), not a rounding of it ("In round terms, that is a caseload of almost 29,000 people"): a figure
 # given as an approximation loses this much when the question asks for precision.
@@ -1941,6 +1961,7 @@ def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans, al: np.ndarra
     if tag not in (PHRASE, "manner") or not asked:
         return np.zeros(len(sp.I))
     naming = (asked.group(1) or "").lower().startswith(("call", "term"))  # "what do leaders call it": a quoted name, no predicate
+    one_word = _ONE_WORD_QUESTION_RX.search(question) is not None  # "what word did he use": not a clause
     toks = s.toks
     n = len(toks)
     low = [t.lower() for t in toks]
@@ -1949,6 +1970,8 @@ def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans, al: np.ndarra
         i, j = int(i), int(j)
         if not naming and any(t[:1].isupper() for t in toks[i : j + 1]):
             continue  # a judgement is no name (but what a thing is called may be: "‘Our Voice’")
+        if one_word and sum(bool(_WORD_RX.search(t)) for t in toks[i : j + 1]) > 1:
+            continue
         closes = j + 1 >= n or toks[j + 1] in ".,;:!?" or toks[j + 1] in _CLOSE_QUOTES or low[j + 1] in _CLAUSE_WORDS
         # the clause is read for a question word last: the costliest test, needed only for a predicate
         predicate = i > 0 and low[i - 1] in _COPULAS and closes and not naming
@@ -2493,6 +2516,7 @@ def _rank(
         z = z + _question_shape_priors(question, q, s, sp, feature_aligned[k], title_of)
         if q.tag in _RELATIVE_TAGS:
             z = z + RELATIVE_PRIOR * _clause_antecedent(syn, sp, feature_aligned[k])
+        z = z + ONE_WORD_PRIOR * _one_adjective(question, s, sp, syn)
         # any question's, unless it asks for a judgement, which may repeat them ("how close to good" -> "close to
         # ‘good’")
         own_words = own & (not judgement_asked)

@@ -1271,3 +1271,20 @@ def test_how_something_changed_is_answered_by_the_change():
     assert not any(t.startswith("considerable") for t in flagged)
     assert not R._change_phrase("How many cases were inspected?", s, sp).any()
     assert ask(asked, (sentence,)).answer == "continued to improve"
+
+
+def test_what_word_asks_for_one_adjective_not_a_clause():
+    from rag import reader as R
+    from rag.syntax import parse_many
+
+    asked = "What word did the Chief Inspector use about services not reaching people consistently?"
+    sentence = "We found a range of services, but it is disappointing to find that they are not being delivered consistently."
+    q, s, sp, texts = _spans(asked, sentence)
+    syn = parse_many([s.text], [(s.starts, s.ends)])[0]
+    if syn is None:
+        pytest.skip("spaCy's English pipeline is not installed")
+    assert "disappointing" in _flagged(texts, R._one_adjective(asked, s, sp, syn))
+    assert "services" not in _flagged(texts, R._one_adjective(asked, s, sp, syn))
+    # the judgement prior goes to no clause when one word is asked for
+    assert not any(len(t.split()) > 1 for t in _flagged(texts, R._evaluation(asked, q.tag, s, sp, R._aligned(q, s))))
+    assert ask(asked, (sentence,)).answer == "disappointing"
