@@ -607,6 +607,12 @@ class _Spans:
     cats: list[tuple[list[str], np.ndarray]]  # (local keys, index per span)
 
 
+def _in_span(flags: np.ndarray, sp: _Spans) -> np.ndarray:
+    """How many of each span's tokens are flagged."""
+    cum = np.concatenate([[0], np.cumsum(flags)])
+    return cum[sp.J + 1] - cum[sp.I]
+
+
 def _spans_from(sp: _Spans, first: int) -> _Spans:
     """The spans that start at token `first` or later."""
     keep = np.flatnonzero(sp.I >= first)
@@ -1471,6 +1477,7 @@ ROLE_CLASH_PENALTY = 3.0
 _ANY_ROLE = frozenset({"head", "leader", "lead"})  # "the head of the inspectorate" may hold any title
 # "which MTC executive" may too ("Gabriel Amahwe, MTC director of probation"); a chief executive is one title
 _ANY_EXECUTIVE_RX = re.compile(r"(?<!chief )\bexecutives?\b", re.I)
+_TITLE_WINDOW = 8  # tokens read for a title after a name ("MTC director of probation at London and ...")
 
 
 def asked_roles_of(question: str) -> frozenset[str]:
@@ -1479,7 +1486,6 @@ def asked_roles_of(question: str) -> frozenset[str]:
     if "executive" in roles and _ANY_EXECUTIVE_RX.search(question):
         roles = (roles - {"executive"}) | {"head"}
     return roles
-_TITLE_WINDOW = 8  # tokens read for a title after a name ("MTC director of probation at London and ...")
 
 
 _PHRASE_ENDS = frozenset({",", ".", ";", ":"})
@@ -1878,14 +1884,9 @@ def _one_adjective(question: str, s: _Sentence, sp: _Spans, syn: Syntax | None) 
     """1 for each span of a single adjective when the question asks for a word or an adjective."""
     if syn is None or not _ONE_WORD_QUESTION_RX.search(question):
         return np.zeros(len(sp.I))
-    return np.array(
-        [
-            sum(bool(_WORD_RX.search(t)) for t in s.toks[i : j + 1]) == 1
-            and any(_WORD_RX.search(s.toks[t]) and syn.tag[t].startswith("JJ") for t in range(i, j + 1))
-            for i, j in zip(sp.I, sp.J)
-        ],
-        dtype=float,
-    )
+    word = np.array([bool(_WORD_RX.search(t)) for t in s.toks])
+    adjective = word & np.array([tag.startswith("JJ") for tag in syn.tag])
+    return ((_in_span(word, sp) == 1) & (_in_span(adjective, sp) == 1)).astype(float)
 
 
 # "Exactly how many people does it supervise?" / "... to the exact figure?" asks for the figure as counted
@@ -1961,7 +1962,8 @@ def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans, al: np.ndarra
     if tag not in (PHRASE, "manner") or not asked:
         return np.zeros(len(sp.I))
     naming = (asked.group(1) or "").lower().startswith(("call", "term"))  # "what do leaders call it": a quoted name, no predicate
-    one_word = _ONE_WORD_QUESTION_RX.search(question) is not None  # "what word did he use": not a clause
+    # "what word did he use": not a clause
+    words = _in_span(np.array([bool(_WORD_RX.search(t)) for t in s.toks]), sp) if _ONE_WORD_QUESTION_RX.search(question) else None
     toks = s.toks
     n = len(toks)
     low = [t.lower() for t in toks]
@@ -1970,7 +1972,7 @@ def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans, al: np.ndarra
         i, j = int(i), int(j)
         if not naming and any(t[:1].isupper() for t in toks[i : j + 1]):
             continue  # a judgement is no name (but what a thing is called may be: "‘Our Voice’")
-        if one_word and sum(bool(_WORD_RX.search(t)) for t in toks[i : j + 1]) > 1:
+        if words is not None and words[k] > 1:
             continue
         closes = j + 1 >= n or toks[j + 1] in ".,;:!?" or toks[j + 1] in _CLOSE_QUOTES or low[j + 1] in _CLAUSE_WORDS
         # the clause is read for a question word last: the costliest test, needed only for a predicate
@@ -2156,11 +2158,9 @@ _QUANTIFIERS = frozenset(
 
 def _function_words_only(s: _Sentence, sp: "_Spans") -> np.ndarray:
     """1 for each span whose words are all function words (a quantifier such as "one" or "all" aside)."""
-    out = np.zeros(len(sp.I))
-    for k, (i, j) in enumerate(zip(sp.I, sp.J)):
-        words = [t.lower() for t in s.toks[i : j + 1] if _WORD_RX.search(t)]
-        out[k] = bool(words) and all(w in STOP and w not in _QUANTIFIERS for w in words)
-    return out
+    word = np.array([bool(_WORD_RX.search(t)) for t in s.toks])
+    content = word & np.array([t.lower() not in STOP or t.lower() in _QUANTIFIERS for t in s.toks])
+    return ((_in_span(word, sp) > 0) & (_in_span(content, sp) == 0)).astype(float)
 
 
 NEXT_TYPED_GAP = 0.5  # how far below the best-matched sentence the typed sentence after it is lifted to
