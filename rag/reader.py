@@ -389,6 +389,7 @@ class _Sentence:
     keys: list[list[str]]
     content: np.ndarray  # bool
     typed: list[tuple[int, int, str]]  # token index spans (i, j inclusive, type)
+    word: np.ndarray  # bool: the token holds a letter or digit (not punctuation alone)
 
 
 @lru_cache(maxsize=20_000)
@@ -400,7 +401,8 @@ def _analyse_sentence(text: str) -> _Sentence:
         ends.append(m.end())
     stems = [stem(t) for t in toks]
     keys = [_keys(t) if _WORD_RX.search(t) else [] for t in toks]
-    content = np.array([bool(_WORD_RX.search(t)) and t.lower() not in STOP for t in toks], dtype=bool)
+    word = np.array([bool(_WORD_RX.search(t)) for t in toks], dtype=bool)
+    content = word & np.array([t.lower() not in STOP for t in toks], dtype=bool)
     st = np.array(starts, dtype=np.int64)
     en = np.array(ends, dtype=np.int64)
     typed: list[tuple[int, int, str]] = []
@@ -410,7 +412,7 @@ def _analyse_sentence(text: str) -> _Sentence:
             j = int(np.searchsorted(en, b)) if b in set(ends) else -1
             if i < len(toks) and st[i] == a and j >= i and en[j] == b:
                 typed.append((i, j, kind))
-    return _Sentence(text, st, en, toks, stems, keys, content, typed)
+    return _Sentence(text, st, en, toks, stems, keys, content, typed, word)
 
 
 # A question may spell out what the text abbreviates ("London's community rehabilitation company" for
@@ -725,7 +727,7 @@ def _syntax_features(q: _Question, syn: Syntax, I: np.ndarray, J: np.ndarray, al
 
 def _span_features(q: _Question, s: _Sentence, al: np.ndarray, title: str = "", syn: Syntax | None = None) -> _Spans:
     n = len(s.toks)
-    word = np.array([bool(_WORD_RX.search(t)) for t in s.toks], dtype=bool)
+    word = s.word
     # candidate spans: n-grams not starting/ending on punctuation (currency/percent allowed) plus typed spans
     ok_start = word | np.array([t in "£$€" for t in s.toks], dtype=bool)
     ok_end = word | np.array([t in "%)" for t in s.toks], dtype=bool)
@@ -1884,9 +1886,8 @@ def _one_adjective(question: str, s: _Sentence, sp: _Spans, syn: Syntax | None) 
     """1 for each span of a single adjective when the question asks for a word or an adjective."""
     if syn is None or not _ONE_WORD_QUESTION_RX.search(question):
         return np.zeros(len(sp.I))
-    word = np.array([bool(_WORD_RX.search(t)) for t in s.toks])
-    adjective = word & np.array([tag.startswith("JJ") for tag in syn.tag])
-    return ((_in_span(word, sp) == 1) & (_in_span(adjective, sp) == 1)).astype(float)
+    adjective = s.word & np.array([tag.startswith("JJ") for tag in syn.tag])
+    return ((_in_span(s.word, sp) == 1) & (_in_span(adjective, sp) == 1)).astype(float)
 
 
 # "Exactly how many people does it supervise?" / "... to the exact figure?" asks for the figure as counted
@@ -1963,7 +1964,7 @@ def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans, al: np.ndarra
         return np.zeros(len(sp.I))
     naming = (asked.group(1) or "").lower().startswith(("call", "term"))  # "what do leaders call it": a quoted name, no predicate
     # "what word did he use": not a clause
-    words = _in_span(np.array([bool(_WORD_RX.search(t)) for t in s.toks]), sp) if _ONE_WORD_QUESTION_RX.search(question) else None
+    words = _in_span(s.word, sp) if _ONE_WORD_QUESTION_RX.search(question) else None
     toks = s.toks
     n = len(toks)
     low = [t.lower() for t in toks]
@@ -2158,9 +2159,8 @@ _QUANTIFIERS = frozenset(
 
 def _function_words_only(s: _Sentence, sp: "_Spans") -> np.ndarray:
     """1 for each span whose words are all function words (a quantifier such as "one" or "all" aside)."""
-    word = np.array([bool(_WORD_RX.search(t)) for t in s.toks])
-    content = word & np.array([t.lower() not in STOP or t.lower() in _QUANTIFIERS for t in s.toks])
-    return ((_in_span(word, sp) > 0) & (_in_span(content, sp) == 0)).astype(float)
+    content = s.content | (s.word & np.array([t.lower() in _QUANTIFIERS for t in s.toks]))
+    return ((_in_span(s.word, sp) > 0) & (_in_span(content, sp) == 0)).astype(float)
 
 
 NEXT_TYPED_GAP = 0.5  # how far below the best-matched sentence the typed sentence after it is lifted to
