@@ -631,3 +631,54 @@ def span_type_of(text: str) -> str:
     if re.fullmatch(r"[\d.,]+", stripped):
         return "number"
     return "other"
+
+
+# Shares written in words and in figures name the same amount: "a quarter", "one in four" and "25%"; "more
+# than three-quarters" and "more than 77%". `shares_in` finds them so that the reader can match a question's
+# "roughly a quarter of the workforce" with a sentence's "around one in four of the staff".
+SHARE_POINTS = (10, 20, 25, 33, 50, 67, 75)  # the shares people say in words, in percent
+SHARE_TOLERANCE = 3.0  # percentage points within which a figure is said as one of them ("77%": three-quarters)
+_FRACTION_DENOMINATORS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4,
+                          "fifth": 5, "fifths": 5, "tenth": 10, "tenths": 10}
+_SMALL_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                  "eight": 8, "nine": 9, "ten": 10}
+_WORDED_FRACTION_RX = re.compile(
+    r"(?<!\band )\b(a|an|one|two|three|four)[\s-]+(half|third|thirds|quarter|quarters|fifth|fifths|tenth|tenths)\b(?=\s+of\b|\s+the\b|[\s,.;]|$)"
+    r"|(?<!\band a )(?<!\band an )\b(half)\s+(?:of\s+)?(?:the|all|its|their|our|these|those|them)\b",
+    re.IGNORECASE,
+)
+_IN_EVERY_RX = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|\d)\s+(?:in|out of)\s+(every\s+)?(two|three|four|five|ten|\d{1,2})\b",
+    re.IGNORECASE,
+)
+_SHARE_PERCENT_RX = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d+)?)\s?(?:%|per\s?cent\b)", re.IGNORECASE)
+
+
+def _number(word: str) -> float:
+    return float(word) if word.isdigit() else float(_SMALL_NUMBERS.get(word.lower(), 0))
+
+
+def _share_points(value: float) -> list[int]:
+    return [p for p in SHARE_POINTS if abs(value - p) <= SHARE_TOLERANCE]
+
+
+def shares_in(text: str, *, figures: bool = True) -> list[tuple[int, int, list[int]]]:
+    """Shares in `text` as (start, end, share points they name), for shares said in words ("a quarter of",
+    "one in four", "half the aspects") and, with `figures`, percentages ("77%", "25 per cent")."""
+    out: list[tuple[int, int, list[int]]] = []
+    for m in _WORDED_FRACTION_RX.finditer(text):
+        if m.group(3):
+            value = 50.0
+            end = m.end(3)
+        else:
+            value = 100.0 * _number(m.group(1)) / _FRACTION_DENOMINATORS[m.group(2).lower()]
+            end = m.end(2)
+        out.append((m.start(), end, _share_points(value)))
+    for m in _IN_EVERY_RX.finditer(text):
+        whole = _number(m.group(3))
+        if whole > 1:
+            out.append((m.start(), m.end(), _share_points(100.0 * _number(m.group(1)) / whole)))
+    if figures:
+        for m in _SHARE_PERCENT_RX.finditer(text):
+            out.append((m.start(), m.end(), _share_points(float(m.group(1)))))
+    return [(a, b, points) for a, b, points in out if points]

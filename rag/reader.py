@@ -59,6 +59,7 @@ from .answer_types import (
     is_vague_amount,
     question_type,
     role_nouns,
+    shares_in,
     typed_spans,
     unit_scale,
 )
@@ -221,6 +222,13 @@ _IRREGULAR_PAST = {
 # Inspectorates name their grades differently (probation "ratings", Ofsted "grades", a newspaper's "verdict"):
 # in a question about one these words mean the same thing, so they match as one key ("how near did it come to
 # a better overall grade": "described the overall rating as close to good"). Development cost 85 -> 82.
+# Who does a thing and the thing done: "the people leading London CRC" are its "leaders", whose
+# "leadership" the report judges. Their own key too, so "leaders" still matches "leaders" best.
+_AGENT_NOUNS = {
+    "leader": "lead", "leaders": "lead", "leadership": "lead",
+    "manager": "manag", "managers": "manag",
+    "employer": "employ", "employers": "employ", "employee": "employ", "employees": "employ", "employment": "employ",
+}
 _GRADE_WORDS = frozenset("grade grades graded rating ratings rated verdict verdicts".split())
 _GRADE_KEY = "rat"  # stem("rating")
 
@@ -231,6 +239,8 @@ def _keys(word: str) -> list[str]:
     low = word.lower().replace("’", "'")
     if low in _IRREGULAR_PAST:
         return [_IRREGULAR_PAST[low]]
+    if low in _AGENT_NOUNS:
+        return [stem(low), _AGENT_NOUNS[low]]
     if low in _GRADE_WORDS:
         return [_GRADE_KEY]
     if "-" in low:
@@ -351,14 +361,29 @@ def _for_title(question: str, title: str, corpus: CorpusIdf | None = None) -> _Q
     return _Question(q.text, q.qt, weights, sum(weights.values()) or 1.0, q.bigrams, q.head, q.tag, frozenset(hit), corpus)
 
 
+# A share the question says in words ("roughly a quarter of the workforce") matches the same share said
+# otherwise in a sentence ("one in four of the staff", "25%"): its words count as one key of this weight
+# (an uncommon word's) instead of as themselves.
+SHARE_KEY_WEIGHT = 5.0
+
+
+def _share_key(point: int) -> str:
+    return f"#share{point}"
+
+
 @lru_cache(maxsize=4096)
 def _analyse_question(question: str, corpus: CorpusIdf | None = None) -> _Question:
     qt = question_type(question)
-    toks = [t for t in _TOKEN_RX.findall(question) if _WORD_RX.search(t)]
+    found = [m for m in _TOKEN_RX.finditer(question) if _WORD_RX.search(m.group(0))]
+    toks = [m.group(0) for m in found]
     weights: dict[str, float] = {}
     seq: list[str] = []
-    for t in toks:
-        if t.lower() in STOP:
+    shares = shares_in(question, figures=False) if SHARE_KEY_WEIGHT else []
+    for a, b, points in shares:
+        for point in points:
+            weights[_share_key(point)] = SHARE_KEY_WEIGHT
+    for m, t in zip(found, toks):
+        if t.lower() in STOP or any(a <= m.start() < b for a, b, _ in shares):
             seq.append("")
             continue
         for k in _keys(t):
@@ -401,6 +426,11 @@ def _analyse_sentence(text: str) -> _Sentence:
         ends.append(m.end())
     stems = [stem(t) for t in toks]
     keys = [_keys(t) if _WORD_RX.search(t) else [] for t in toks]
+    if SHARE_KEY_WEIGHT:
+        for a, b, points in shares_in(text):
+            for t in range(len(toks)):
+                if a <= starts[t] < b and keys[t]:  # its words, not its "%"
+                    keys[t] = keys[t] + [_share_key(point) for point in points]
     word = np.array([bool(_WORD_RX.search(t)) for t in toks], dtype=bool)
     content = word & np.array([t.lower() not in STOP for t in toks], dtype=bool)
     st = np.array(starts, dtype=np.int64)
@@ -1929,7 +1959,8 @@ _EVALUATION_QUESTION_RX = re.compile(
     r"(?:(?:word|words|term|phrase|adjective|language)\s+)?(?:did|does|do|has|have|had|was|were|is|are)\b"
     r".*\b(describe|described|rate|rated|judge|judged|"
     r"assess|assessed|say|said|find|found|think|thought|call|called|term|termed|characteri[sz]e|characteri[sz]ed|consider|considered|"
-    r"regard|regarded|view|viewed|conclude|concluded|sum|summed|summari[sz]e|summari[sz]ed)\b"
+    r"regard|regarded|view|viewed|conclude|concluded|sum|summed|summari[sz]e|summari[sz]ed|"
+    r"make(?=\s+of\b)|made(?=\s+of\b)|evaluate|evaluated|grade|graded)\b"
     # "what adjective did inspectors use for the HR strategy": the word asked for, whatever the verb
     r"|^\s*what\s+(?:single\s+|one\s+|particular\s+)?(?:word|words|term|adjective|adjectives|expression)\s+"
     r"(?:did|does|do|has|have|had|was|were|is|are)\b"
@@ -1962,7 +1993,8 @@ def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans, al: np.ndarra
     asked = _EVALUATION_QUESTION_RX.search(question)
     if tag not in (PHRASE, "manner") or not asked:
         return np.zeros(len(sp.I))
-    naming = (asked.group(1) or "").lower().startswith(("call", "term"))  # "what do leaders call it": a quoted name, no predicate
+    naming = (asked.group(1) or "").lower().startswith(("call", "term"))
+    verb = set(_keys(asked.group(1))) if asked.group(1) else set()  # "make of" is no topic: "efforts made"  # "what do leaders call it": a quoted name, no predicate
     # "what word did he use": not a clause
     words = _in_span(s.word, sp) if _ONE_WORD_QUESTION_RX.search(question) else None
     toks = s.toks
@@ -1982,7 +2014,7 @@ def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans, al: np.ndarra
             out[k] = 1.0
         elif _quoted(toks, i, j):
             out[k] = NAMED_QUOTE_FACTOR if naming else 1.0
-            if not naming and al is not None and al[i : j + 1].any():
+            if not naming and al is not None and any(al[u] and not verb.intersection(s.keys[u]) for u in range(i, j + 1)):
                 out[k] = ABOUT_QUOTE_FACTOR  # "what did he say about the efforts": “considerable efforts made”
     return out
 
@@ -2161,6 +2193,50 @@ def _function_words_only(s: _Sentence, sp: "_Spans") -> np.ndarray:
     """1 for each span whose words are all function words (a quantifier such as "one" or "all" aside)."""
     content = s.content | (s.word & np.array([t.lower() in _QUANTIFIERS for t in s.toks]))
     return ((_in_span(s.word, sp) > 0) & (_in_span(content, sp) == 0)).astype(float)
+
+
+# "What has London CRC put in place ...?" asks for the object of the question's verb, whose subject the
+# question names: the subject of the answering sentence's main clause ("Leaders have introduced new tools",
+# "MTC took over responsibility ...") is that named doer, not the answer. spaCy's parse of the question says
+# whether the wh-word is the object ("What did inspectors find") or the subject ("what has been paying off").
+MAIN_SUBJECT_PENALTY = 2.0
+_OBJECT_DEPS = frozenset({"dobj", "pobj"})
+
+
+@lru_cache(maxsize=1024)
+def asks_object(question: str) -> bool:
+    """Whether the question's wh-word ("what", or the noun after "which") is the object of its verb."""
+    s = _analyse_sentence(question)
+    syn = parse_many([question], [(s.starts, s.ends)])[0]
+    if syn is None:
+        return False
+    for t, tag in enumerate(syn.tag):
+        if tag in ("WP", "WDT"):
+            asked = int(syn.head[t]) if tag == "WDT" and syn.dep[t] == "det" else t
+            return syn.dep[asked] in _OBJECT_DEPS
+    return False
+
+
+def _main_subject(syn: Syntax | None, s: _Sentence, sp: "_Spans") -> np.ndarray:
+    """1 for each span whose words all lie in the subject of the sentence's main verb (active voice)."""
+    out = np.zeros(len(sp.I))
+    if syn is None:
+        return out
+    n = len(syn.head)
+    roots = [t for t in range(n) if int(syn.head[t]) == t]
+    subjects = [t for t in range(n) if syn.dep[t] == "nsubj" and int(syn.head[t]) in roots]
+    if not subjects:
+        return out
+    inside = np.zeros(n, dtype=bool)
+    for t in range(n):
+        u = t
+        for _ in range(int(syn.depth[t])):  # bounded: reader tokens inside one spaCy token share its head
+            if u in subjects:
+                break
+            u = int(syn.head[u])
+        inside[t] = u in subjects
+    words = _in_span(s.word, sp)
+    return ((words > 0) & (_in_span(s.word & inside, sp) == words)).astype(float)
 
 
 NEXT_TYPED_GAP = 0.5  # how far below the best-matched sentence the typed sentence after it is lifted to
@@ -2454,6 +2530,7 @@ def _rank(
     which_head = q.head if re.match(r"\s*(?:\w+\s+)?which\b", question, re.I) else ""
     name_asked = q.tag in (PHRASE, ORG) and _ASKS_NAME_RX.search(question) is not None
     judgement_asked = _EVALUATION_QUESTION_RX.search(question) is not None
+    object_asked = bool(MAIN_SUBJECT_PENALTY) and USE_SYNTAX and asks_object(question)
     results: list[tuple[float, float, int, int, int, str, np.ndarray]] = []
     rivals: list[tuple[float, int, str, np.ndarray]] = []  # (confidence, sentence, answer key, features)
     # spans are read with the sentence referred back to in front ("... 7,025 children with SEND. Of these,
@@ -2517,6 +2594,8 @@ def _rank(
         if q.tag in _RELATIVE_TAGS:
             z = z + RELATIVE_PRIOR * _clause_antecedent(syn, sp, feature_aligned[k])
         z = z + ONE_WORD_PRIOR * _one_adjective(question, s, sp, syn)
+        if object_asked:
+            z = z - MAIN_SUBJECT_PENALTY * _main_subject(syn, s, sp)
         # any question's, unless it asks for a judgement, which may repeat them ("how close to good" -> "close to
         # ‘good’")
         own_words = own & (not judgement_asked)

@@ -302,3 +302,24 @@ def test_the_one_of_one_to_another_is_no_count():
     assert counts("as they move from one phase of \neducation to another.") == []
     assert counts("They support one another, one way or another.") == []
     assert counts("One child was placed in one home.") == ["One", "one"]
+
+
+def test_shares_said_in_words_and_in_figures_name_the_same_amount():
+    from rag.answer_types import shares_in
+
+    def points(text: str, **kw) -> list[list[int]]:
+        return [p for _, _, p in shares_in(text, **kw)]
+
+    assert points("Roughly a quarter of the workforce") == [[25]]
+    assert points("Agency workers make up around one in four of the probation staff.") == [[25]]
+    assert points("More than three-quarters of staff") == [[75]]
+    assert points("more than 77% of staff") == [[75]]  # within the tolerance of three-quarters
+    assert points("half the aspects were rated good") == [[50]]
+    assert points("one in every three children") == [[33]]
+    assert points("more than 77% of staff", figures=False) == []  # figures match as figures already
+    assert points("17 and a half years") == []  # an age, not a share
+    assert points("in the first quarter of 2024") == []  # a time of year
+    assert points("some 41% of cases") == []  # no share people say in words
+    text = "Agency workers make up around one in four of the probation staff."
+    a, b, _ = shares_in(text)[0]
+    assert text[a:b] == "one in four"

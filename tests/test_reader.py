@@ -1288,3 +1288,44 @@ def test_what_word_asks_for_one_adjective_not_a_clause():
     # the judgement prior goes to no clause when one word is asked for
     assert not any(len(t.split()) > 1 for t in _flagged(texts, R._evaluation(asked, q.tag, s, sp, R._aligned(q, s))))
     assert ask(asked, (sentence,)).answer == "disappointing"
+
+
+def test_an_object_question_is_not_answered_by_the_doer_it_names():
+    from rag import reader as R
+    from rag.syntax import parse_many
+
+    asked = "What has London CRC put in place to cut the administrative burden on probation officers?"
+    sentence = "Leaders have introduced new tools to lighten the administrative load that falls on probation officers."
+    _, s, sp, texts = _spans(asked, sentence)
+    syn = parse_many([s.text], [(s.starts, s.ends)])[0]
+    if syn is None:
+        pytest.skip("spaCy's English pipeline is not installed")
+    assert R.asks_object(asked)
+    assert not R.asks_object("According to MTC, what has been paying off since it took over London CRC?")
+    assert not R.asks_object("Which organisation owns the company that runs probation in London?")
+    flagged = _flagged(texts, R._main_subject(syn, s, sp))
+    assert "Leaders" in flagged
+    assert "new tools" not in flagged and "probation officers" not in flagged
+    assert ask(asked, (sentence,)).answer == "new tools"
+
+
+def test_a_share_in_words_matches_the_same_share_said_otherwise():
+    from rag import reader as R
+
+    q = R._analyse_question("Roughly a quarter of London CRC's probation workforce falls into which employment category?")
+    s = R._analyse_sentence("Agency workers make up around one in four of the probation staff.")
+    assert R._share_key(25) in q.weights and "quart" not in q.weights
+    assert R._aligned(q, s)[s.toks.index("one")] > 0
+    other = R._analyse_sentence("Agency workers make up around one in three of the probation staff.")
+    assert R._aligned(q, other)[other.toks.index("one")] == 0
+
+
+def test_leaders_and_leadership_match_the_people_leading():
+    from rag import reader as R
+
+    assert "lead" in R._keys("leadership") and "lead" in R._keys("leaders") and R._keys("leading") == ["lead"]
+    assert R._keys("leaders")[0] == R.stem("leaders")  # their own key first, so "leaders" still matches "leaders"
+    asked = "What did the chief probation inspector make of the people leading London CRC?"
+    passage = ("Justin Russell found that the service has continued to improve, with “considerable efforts made” by "
+               "the organisation. He judged the leadership to be strong.")
+    assert ask(asked, (passage,)).answer == "strong"
