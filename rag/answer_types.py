@@ -85,7 +85,7 @@ _SKIP_HEAD = {
 # Adjectives a question puts before the noun it asks about ("how many separate areas", "what overall
 # verdict"): the noun is the head.
 _HEAD_MODIFIERS = frozenset(
-    "overall separate different distinct individual formal additional extra exact specific main particular single"
+    "overall separate different distinct individual formal additional extra exact precise specific main particular single"
     " his her majesty's hm two three four five six seven eight nine ten".split()
 )
 _NOT_HEAD = _SKIP_HEAD | _HEAD_MODIFIERS
@@ -109,10 +109,10 @@ _MONEY_HEADS = {"cost", "costs", "price", "budget", "money", "funding", "spend",
 # Nouns that make the phrase before them a measure ("agency staffing level", "vacancy rate")
 _MEASURE_HEADS = {
     "level", "levels", "rate", "rates", "number", "figure", "figures", "target", "share", "proportion", "percentage", "size",
-    "total", "cost",
+    "total", "cost", "headcount", "count", "tally",
 }
 _DURATION_HEADS = {"hours", "duration", "durations", "timescale", "timescales", "wait", "waits"}
-_COUNT_HEADS = {"number", "amount", "total", "size", "population", "count", "headcount", "caseload"}
+_COUNT_HEADS = {"number", "amount", "total", "size", "population", "count", "headcount", "caseload", "tally"}
 
 # Words that end the noun phrase after "what is": "what is the annual budget | for ...", "... | did ...".
 _NP_END = frozenset(
@@ -365,6 +365,9 @@ _NOT_MODIFIERS = frozenset(
 _ACRONYM_RX = re.compile(r"\b[A-Z][A-Z&]{1,6}s?\b")
 _CAPWORD = r"(?:[A-Z][a-z’'\-]+|[A-Z]\.|[A-Z][a-z]*[A-Z][a-z]+)"
 _NAME_RX = re.compile(rf"\b{_CAPWORD}(?:[ \t]+(?:\n[ \t]*)?(?:{_CAPWORD}|(?:de|van|von|da|al|du|le|la|of|the|and|for|upon|on)\b)){{0,5}}(?<![ \t\n])")
+# Words stamped on a document in capitals ("SAMPLE DOCUMENT", "OFFICIAL-SENSITIVE", "DRAFT"): a marking, no
+# organisation's initials.
+DOCUMENT_MARKINGS = frozenset("SAMPLE DOCUMENT DRAFT OFFICIAL SENSITIVE CONFIDENTIAL RESTRICTED NOTE".split())
 _ORG_WORDS = {
     "council", "trust", "ltd", "limited", "plc", "university", "college", "company", "committee", "inspectorate", "service",
     "services", "agency", "partnership", "board", "department", "ministry", "office", "court", "group", "foundation", "institute",
@@ -577,7 +580,7 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
             add(prev.start(1), m.end(), ROLE)
     for m in _ACRONYM_RX.finditer(text):
         # a plural acronym names a group of people ("PAs", "IROs", "GPs"), not an organisation
-        if m.group(0) not in ("I", "A") and len(m.group(0)) >= 2 and not m.group(0).endswith("s"):
+        if m.group(0) not in ("I", "A") and len(m.group(0)) >= 2 and not m.group(0).endswith("s") and m.group(0) not in DOCUMENT_MARKINGS:
             add(m.start(), m.end(), ORG)
     for m in _NAME_RX.finditer(text):
         words = m.group(0).split()

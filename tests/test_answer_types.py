@@ -323,3 +323,15 @@ def test_shares_said_in_words_and_in_figures_name_the_same_amount():
     text = "Agency workers make up around one in four of the probation staff."
     a, b, _ = shares_in(text)[0]
     assert text[a:b] == "one in four"
+
+
+def test_a_precise_headcount_asks_for_a_count():
+    q = question_type("The news said almost 29,000; what precise supervised headcount did the watchdog give for London CRC?")
+    assert q.expected == "count"
+
+
+def test_a_document_marking_is_no_organisation():
+    spans = typed_spans("An inspection of London Community Rehabilitation Company SAMPLE DOCUMENT. The MASH and LADO.")
+    texts = {"An inspection of London Community Rehabilitation Company SAMPLE DOCUMENT. The MASH and LADO."[a:b] for a, b, _ in spans}
+    assert "SAMPLE" not in texts and "DOCUMENT" not in texts
+    assert {"MASH", "LADO"} <= texts
