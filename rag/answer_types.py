@@ -99,6 +99,12 @@ _CAUSE_VERB_RX = re.compile(
     r"\bwhat (?:has |have |had )?(?:brought|pulled|dragged|pushed|kept|held|caused|led to|lowered|reduced|prevented|stopped|"
     r"limited|undermined|affected|explains?|explained|drove|driven)\b"
 )
+# A question that gives the grade ("which area did Ofsted rate outstanding", "what was judged inadequate")
+# asks what earned it.
+_GIVEN_GRADE_RX = re.compile(
+    r"\b(?:rate|rated|grade|graded|judge|judged|score|scored|assess|assessed)\s+(?:as\s+)?"
+    r"(?:outstanding|good|inadequate|requires improvement|requiring improvement)\b"
+)
 _RATING_HEADS = {"grade", "grades", "rating", "ratings", "judgement", "judgements", "judgment", "judgments", "rated", "graded", "judged", "verdict", "outcome", "score", "scores"}
 _PERCENT_HEADS = {"share", "proportion", "percentage", "percent", "per", "fraction", "rate", "ratio"}
 _DATE_HEADS = {"date", "dates", "year", "years", "day", "days", "month", "months", "time", "century", "decade", "era", "season"}
@@ -206,7 +212,7 @@ def question_type(question: str) -> QuestionType:
         r"\b(?:what|which) (?:age|ages|age range|age ranges|age group|age groups|age bracket)\b|\bhow old\b|\bage range\b", q
     ):
         expected = AGE
-    elif re.search(r"\b(?:over|for|during|in|within) (?:what|which) (?:period|length of time|timescale|time ?frame)\b", q):
+    elif re.search(r"\b(?:over|for|during|in|within) (?:what|which) (?:\w+ )?(?:period|length of time|timescale|time ?frame)\b", q):
         expected = DURATION
     elif wh in ("what", "which") and (
         type_head in _DURATION_HEADS
@@ -234,6 +240,8 @@ def question_type(question: str) -> QuestionType:
         expected = PERSON
     elif wh == "what" and _CAUSE_VERB_RX.search(q):
         expected = PHRASE  # "what dragged the rating down": a cause, though the question names a rating
+    elif _GIVEN_GRADE_RX.search(q):
+        expected = PHRASE  # "which judgement area was rated outstanding": the grade is given, the area asked
     elif (wh in ("what", "which") and (head in _RATING_HEADS or type_head in _RATING_HEADS or re.search(r"\b(grade|rating|judgement|judgment)\b", q))) or re.search(
         r"\bhow (?:was|were|is|are|did)\b.*\b(rated|graded|judged|assessed|scored)\b|\boverall effectiveness\b", q
     ):

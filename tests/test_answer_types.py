@@ -335,3 +335,12 @@ def test_a_document_marking_is_no_organisation():
     texts = {"An inspection of London Community Rehabilitation Company SAMPLE DOCUMENT. The MASH and LADO."[a:b] for a, b, _ in spans}
     assert "SAMPLE" not in texts and "DOCUMENT" not in texts
     assert {"MASH", "LADO"} <= texts
+
+
+def test_a_question_that_gives_the_grade_asks_what_earned_it():
+    assert question_type("Which judgement area did Ofsted rate outstanding for Hounslow in October 2023?").expected == "phrase"
+    assert question_type("What overall judgement did Ofsted give Camden?").expected == "rating"
+
+
+def test_over_what_recent_period_asks_for_a_length_of_time():
+    assert question_type("Over what recent period had an agency audited the casework?").expected == "duration"
