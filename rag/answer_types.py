@@ -337,7 +337,9 @@ _AGE_RX = _rx(
     rf"(?:(?: ?(?:to|-|–|and) ?{_AGE_NUM})|(?: (?:and|or) (?:over|above|under|below|older|younger)))?"
     rf"|(?:between )?the ages? of {_AGE_NUM}(?: (?:and|to) {_AGE_NUM})?"
     rf"|{_AGE_NUM}(?:-? ?(?:and|to|or) {_AGE_NUM})?(?:-| )years?(?:-| )olds?"
-    rf"|under(?:-| )(?:{_AGE_NUM})s)\b"
+    rf"|under(?:-| )(?:{_AGE_NUM})s"
+    # "assigning an adviser to care leavers at 17 and a half years": a point in a life is an age
+    rf"|(?<=\bat\s){_AGE_NUM}(?: and a half)? years?(?: old)?)\b"
 )
 # How often: "once a fortnight", "twice a week", "three times a year", "every month", "weekly"
 _FREQUENCY_RX = _rx(
@@ -528,7 +530,7 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
             add(m.start(), m.end(), DATE)
     for m in may(_FREQUENCY_RX, bool(words & _FREQUENCY_WORDS)):
         add(m.start(), m.end(), DURATION)
-    for m in may(_AGE_RX, bool(words & _AGE_WORDS)):
+    for m in may(_AGE_RX, bool(words & _AGE_WORDS) or ("at" in words and bool(words & {"year", "years"}))):
         add(m.start(), m.end(), AGE)
         # the ages without "aged": "12 to 24" of "aged 12 to 24"
         inner = re.match(r"(?:aged|ages?)(?:\s+(?:between|from))?\s+", m.group(0), re.IGNORECASE)

@@ -344,3 +344,11 @@ def test_a_question_that_gives_the_grade_asks_what_earned_it():
 
 def test_over_what_recent_period_asks_for_a_length_of_time():
     assert question_type("Over what recent period had an agency audited the casework?").expected == "duration"
+
+
+def test_at_an_age_in_years_is_an_age():
+    text = "The current practice of assigning an LCA to care leavers at 17 and a half years provides insufficient time."
+    found = {(text[a:b], kind) for a, b, kind in typed_spans(text)}
+    assert ("17 and a half years", "age") in found
+    assert {k for a, b, k in typed_spans("looked at 40 cases over two years")} >= {"duration"}  # no "at" before it
+    assert typed_spans(text) == typed_spans(text, prefilter=False)

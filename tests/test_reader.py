@@ -1329,3 +1329,10 @@ def test_leaders_and_leadership_match_the_people_leading():
     passage = ("Justin Russell found that the service has continued to improve, with “considerable efforts made” by "
                "the organisation. He judged the leadership to be strong.")
     assert ask(asked, (passage,)).answer == "strong"
+
+
+def test_the_mood_of_the_staff_is_a_judgement():
+    asked = "Despite heavy workloads, what was the mood of the London CRC staff that inspectors met?"
+    sentence = ("He judged the leadership to be strong, and he noted that the staff we met were motivated and positive "
+                "even though their caseloads were high.")
+    assert ask(asked, (sentence,)).answer.replace("\n", " ") == "motivated and positive"
