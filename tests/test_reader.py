@@ -1336,3 +1336,20 @@ def test_the_mood_of_the_staff_is_a_judgement():
     sentence = ("He judged the leadership to be strong, and he noted that the staff we met were motivated and positive "
                 "even though their caseloads were high.")
     assert ask(asked, (sentence,)).answer.replace("\n", " ") == "motivated and positive"
+
+
+def test_which_team_is_answered_by_a_team_named_by_its_work():
+    from rag import reader as R
+
+    asked = "In Northbridge, which team makes good use of what is learned in return home interviews?"
+    sentence = ("Children who go missing from home or care are offered return home interviews, and the information "
+                "gathered is used well by the exploitation team.")
+    _, s, sp, texts = _spans(asked, sentence)
+    flagged = _flagged(texts, R._kind_of(asked, s, sp, which=True))
+    assert "exploitation team" in flagged and "Children" not in flagged
+    assert not R._kind_of("What approach helps parents navigate early help?", s, sp, which=True).any()  # no unit noun
+    assert ask(asked, (sentence,)).answer.startswith(("exploitation team", "the exploitation team"))
+    # a capitalised name is never cut, nor a quotation
+    named = "Families are referred to the Bexley Under 5s panel."
+    _, s2, sp2, texts2 = _spans("Which panel do families go to?", named)
+    assert "5s panel" not in _flagged(texts2, R._kind_of("Which panel do families go to?", s2, sp2, which=True))
