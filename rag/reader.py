@@ -2269,6 +2269,16 @@ def _main_subject(syn: Syntax | None, s: _Sentence, sp: "_Spans") -> np.ndarray:
     return ((words > 0) & (_in_span(s.word & inside, sp) == words)).astype(float)
 
 
+# "What cabinet portfolio does Councillor Maria Okafor hold?" asks for a phrase, and no date answers it
+# ("February 2024" of "... since February 2024"): a date loses this much in a question for a phrase that
+# says nothing of time.
+UNASKED_DATE_PENALTY = 2.0
+_TIME_WORDS_RX = re.compile(
+    r"\b(?:when|date|dates|dated|year|years|month|months|day|days|time|times|period|since|until|deadline|by when|"
+    r"how long|timescale|timeframe|first|last|latest|earliest|previous|previously|next)\b", re.I
+)
+
+
 NEXT_TYPED_GAP = 0.5  # how far below the best-matched sentence the typed sentence after it is lifted to
 OWN_WORDS_PENALTY = 2.0  # a span made only of the question's words: in ranking and on the confidence's logit
 
@@ -2563,6 +2573,7 @@ def _rank(
     name_asked = q.tag in (PHRASE, ORG) and _ASKS_NAME_RX.search(question) is not None
     judgement_asked = _EVALUATION_QUESTION_RX.search(question) is not None
     object_asked = bool(MAIN_SUBJECT_PENALTY) and USE_SYNTAX and asks_object(question)
+    phrase_not_time = bool(UNASKED_DATE_PENALTY) and q.tag == PHRASE and not _TIME_WORDS_RX.search(question)
     results: list[tuple[float, float, int, int, int, str, np.ndarray]] = []
     rivals: list[tuple[float, int, str, np.ndarray]] = []  # (confidence, sentence, answer key, features)
     # spans are read with the sentence referred back to in front ("... 7,025 children with SEND. Of these,
@@ -2628,6 +2639,8 @@ def _rank(
         z = z + ONE_WORD_PRIOR * _one_adjective(question, s, sp, syn)
         if object_asked:
             z = z - MAIN_SUBJECT_PENALTY * _main_subject(syn, s, sp)
+        if phrase_not_time:
+            z = z - UNASKED_DATE_PENALTY * np.array([kind == DATE for kind in sp.kinds], dtype=float)
         # any question's, unless it asks for a judgement, which may repeat them ("how close to good" -> "close to
         # ‘good’")
         own_words = own & (not judgement_asked)

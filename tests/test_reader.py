@@ -1353,3 +1353,12 @@ def test_which_team_is_answered_by_a_team_named_by_its_work():
     named = "Families are referred to the Bexley Under 5s panel."
     _, s2, sp2, texts2 = _spans("Which panel do families go to?", named)
     assert "5s panel" not in _flagged(texts2, R._kind_of("Which panel do families go to?", s2, sp2, which=True))
+
+
+def test_a_phrase_question_that_says_nothing_of_time_is_not_answered_by_a_date():
+    asked = "What cabinet portfolio does Councillor Maria Okafor hold in Northbridge?"
+    sentence = ("Prepared for members of the Children and Young People Scrutiny Committee by Councillor Maria Okafor, "
+                "Cabinet Member for Children and Families, February 2024.")
+    answer = ask(asked, (sentence,)).answer
+    assert "February" not in answer and "Children and Families" in answer
+    assert ask("When was the briefing by Councillor Maria Okafor prepared?", (sentence,)).answer == "February 2024"
