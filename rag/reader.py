@@ -2411,6 +2411,10 @@ def _acronym_glosses(s: _Sentence, sp: _Spans) -> list[tuple[np.ndarray, np.ndar
         starts = (u for u in range(first, t - 2) if toks[u][:1].isupper() and acr.lower() in _initials(toks[u : t - 1]))
         name_start = next(starts, None)
         if name_start is None:
+            # a name in lower case: "the emergency duty team (EDT)", its words' initials exactly
+            lower = (u for u in range(max(0, t - 2 - 2 * len(acr)), t - 1) if toks[u][:1].isalpha() and toks[u].lower() not in _INITIAL_SKIP and acr.lower() in _initials(toks[u : t - 1]))
+            name_start = next(lower, None)
+        if name_start is None:
             continue
         short = np.flatnonzero((t - 1 <= sp.I) & (sp.I <= t) & (t <= sp.J) & (sp.J <= t + 1))  # "AfC", "(AfC)", "AfC)"
         name = np.flatnonzero((sp.I == name_start) & ((sp.J == t - 2) | (sp.J == t + 1)))

@@ -1362,3 +1362,13 @@ def test_a_phrase_question_that_says_nothing_of_time_is_not_answered_by_a_date()
     answer = ask(asked, (sentence,)).answer
     assert "February" not in answer and "Children and Families" in answer
     assert ask("When was the briefing by Councillor Maria Okafor prepared?", (sentence,)).answer == "February 2024"
+
+
+def test_a_name_in_lower_case_is_quoted_over_its_acronym_too():
+    from rag import reader as R
+
+    sentence = "The local authority designated officer (LADO), emergency duty team (EDT) and quality assurance are effective."
+    _, s, sp, texts = _spans("Which Camden service is now highly effective?", sentence)
+    names = {texts[k] for _, name in R._acronym_glosses(s, sp) for k in name}
+    assert {"emergency duty team", "local authority designated officer"} <= names
+    assert "duty team" not in names and "quality assurance" not in names
