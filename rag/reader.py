@@ -1574,6 +1574,24 @@ def _year_missing(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.n
     return out
 
 
+# "Of the 41 people on probation inspectors spoke to, how many ...?": a figure the question gives that the
+# answer's document never writes means the question rests on something that document does not say.
+FIGURE_MISS_PENALTY = 3.0
+_QUESTION_FIGURE_RX = re.compile(r"(?<![\w.,])\d+(?:,\d{3})*(?:\.\d+)?(?![\w.,]*\d)(?![^\W\d_])")
+
+
+def _figure_missing(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.ndarray:
+    """Per candidate, 1 when the question gives a figure (not a year) its whole document never writes."""
+    out = np.zeros(len(candidates))
+    figures = [f for f in _QUESTION_FIGURE_RX.findall(q.text) if not YEAR_RX.fullmatch(f)]
+    if not figures:
+        return out
+    for k, c in enumerate(candidates):
+        if c.doc_keys is not None and any(not set(_keys(f)) & c.doc_keys for f in figures):
+            out[k] = 1.0
+    return out
+
+
 # Likewise a question about an earlier time ("its previous inspection", "governor before Daniel
 # Whitcombe") is not answered by a sentence with no word of earlier time in it.
 PAST_MISS_PENALTY = 2.0
@@ -2565,6 +2583,7 @@ def _rank(
     unknown_name = bool(_unknown_names(question, corpus_idf))
     ctx_soft_miss = _soft_missing(q, sents)
     year_miss = _year_missing(q, candidates)
+    figure_miss = _figure_missing(q, candidates) if FIGURE_MISS_PENALTY else np.zeros(len(candidates))
     doc_miss = _document_missing(q, questions, candidates, ctx_miss)
     often = asks_how_often(question)
     unit = asked_unit(question)
@@ -2658,6 +2677,7 @@ def _rank(
         best = np.argsort(-z, kind="stable")[: max(top_n, 1) * 2]
         miss, soft_miss = _missing(questions[k], feature_sents[k]), _soft_missing(questions[k], [feature_sents[k]])
         prior = -YEAR_MISS_PENALTY * year_miss[k] - PAST_MISS_PENALTY * _past_missing(q, s) - DOC_MISS_PENALTY * doc_miss[k]
+        prior -= FIGURE_MISS_PENALTY * figure_miss[k]
         prior -= UNKNOWN_NAME_PENALTY * unknown_name
         prior -= NAME_CLASH_PENALTY * (_name_clash(question, s.text) or _name_clash(question, candidates[k].title))
         referred = _refers_to_asked(which_head, s)

@@ -1372,3 +1372,19 @@ def test_a_name_in_lower_case_is_quoted_over_its_acronym_too():
     names = {texts[k] for _, name in R._acronym_glosses(s, sp) for k in name}
     assert {"emergency duty team", "local authority designated officer"} <= names
     assert "duty team" not in names and "quality assurance" not in names
+
+
+def test_a_figure_the_question_gives_that_the_document_never_writes_lowers_the_confidence():
+    from rag import reader as R
+    from rag.reader import SentenceCandidate, document_keys
+
+    pages = ["We spoke to 41 people who were being supervised.", "Most told us their case manager treated them with respect."]
+    keys = document_keys(pages)
+    cand = [SentenceCandidate(text=pages[1], passage=0, doc_keys=keys)]
+    given = R._analyse_question("Of the 41 people inspectors spoke to, how many were treated with respect?")
+    invented = R._analyse_question("Of the 60 people inspectors spoke to, how many were treated with respect?")
+    assert R._figure_missing(given, cand).tolist() == [0.0]
+    assert R._figure_missing(invented, cand).tolist() == [1.0]
+    # years are YEAR_MISS_PENALTY's, and a figure glued to letters ("5s", "2nd") is no figure
+    assert R._QUESTION_FIGURE_RX.findall("In 2019, the Under 5s panel's 2nd review of 28,819 cases, 52%") == ["2019", "28,819", "52"]
+    assert R._figure_missing(R._analyse_question("What happened in 2019?"), cand).tolist() == [0.0]
