@@ -232,6 +232,8 @@ def question_type(question: str) -> QuestionType:
         expected = COUNT  # "how long was the waiting list": its size
     elif wh == "how" and nxt in ("long", "often", "frequently"):
         expected = DURATION  # "how often": a frequency ("once a fortnight") is read as a duration type
+    elif wh == "how" and nxt in ("quickly", "soon", "promptly", "swiftly", "rapidly", "speedily"):
+        expected = DURATION  # "how quickly were new arrivals moved to the first night centre": "within two hours"
     elif wh == "how" and nxt in ("old", "big", "large", "tall", "far", "high", "fast", "wide", "deep", "often", "heavy", "small"):
         expected = MONEY if set(words) & _MONEY_HEADS else COUNT
     elif wh == "when" or (wh in ("what", "which") and type_head in _DATE_HEADS) or re.search(r"\b(?:what|which)\b(?:\s+\w+){0,3}\s+(?:date|dates|year|day|month)\b", q) or re.search(r"\b(in|on|since|by|until) (what|which) (year|date|day|month|century|decade)\b", q):

@@ -352,3 +352,9 @@ def test_at_an_age_in_years_is_an_age():
     assert ("17 and a half years", "age") in found
     assert {k for a, b, k in typed_spans("looked at 40 cases over two years")} >= {"duration"}  # no "at" before it
     assert typed_spans(text) == typed_spans(text, prefilter=False)
+
+
+def test_how_quickly_asks_for_a_length_of_time():
+    assert question_type("How quickly were new arrivals at HMP Eastmoor taken to the first night centre?").expected == "duration"
+    assert question_type("How soon are children seen after a referral?").expected == "duration"
+    assert question_type("How did the chief inspector describe it?").expected == "manner"
