@@ -212,6 +212,8 @@ def question_type(question: str) -> QuestionType:
         r"\b(?:what|which) (?:age|ages|age range|age ranges|age group|age groups|age bracket)\b|\bhow old\b|\bage range\b", q
     ):
         expected = AGE
+    elif re.search(r"\b(?:what|which) (?:level|figure|number)\b(?! of\b)", q):
+        expected = COUNT  # "to what level does it want to cut agency staff": "15%"; "caseloads above what figure": "55"
     elif re.search(r"\b(?:over|for|during|in|within) (?:what|which) (?:\w+ )?(?:period|length of time|timescale|time ?frame)\b", q):
         expected = DURATION
     elif wh in ("what", "which") and (

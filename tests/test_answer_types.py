@@ -358,3 +358,9 @@ def test_how_quickly_asks_for_a_length_of_time():
     assert question_type("How quickly were new arrivals at HMP Eastmoor taken to the first night centre?").expected == "duration"
     assert question_type("How soon are children seen after a referral?").expected == "duration"
     assert question_type("How did the chief inspector describe it?").expected == "manner"
+
+
+def test_what_level_or_figure_asks_for_a_figure():
+    assert question_type("What level does Northbridge council want to cut agency social workers to by March 2025?").expected == "count"
+    assert question_type("More than three-quarters of staff said they carried caseloads above what figure?").expected == "count"
+    assert question_type("What level of risk do they pose?").expected == "phrase"  # a kind of risk
