@@ -214,7 +214,9 @@ def question_type(question: str) -> QuestionType:
         expected = AGE
     elif re.search(r"\b(?:what|which) (?:level|figure|number)\b(?! of\b)", q):
         expected = COUNT  # "to what level does it want to cut agency staff": "15%"; "caseloads above what figure": "55"
-    elif re.search(r"\b(?:over|for|during|in|within) (?:what|which) (?:\w+ )?(?:period|length of time|timescale|time ?frame)\b", q):
+    elif re.search(
+        r"\b(?:over|for|during|in|within) (?:what|which) (?:\w+ )?(?:period|length of time|timescale|time ?frame)\b", q
+    ):
         expected = DURATION
     elif wh in ("what", "which") and (
         type_head in _DURATION_HEADS
@@ -594,7 +596,8 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
             add(prev.start(1), m.end(), ROLE)
     for m in _ACRONYM_RX.finditer(text):
         # a plural acronym names a group of people ("PAs", "IROs", "GPs"), not an organisation
-        if m.group(0) not in ("I", "A") and len(m.group(0)) >= 2 and not m.group(0).endswith("s") and m.group(0) not in DOCUMENT_MARKINGS:
+        word = m.group(0)
+        if word not in ("I", "A") and len(word) >= 2 and not word.endswith("s") and word not in DOCUMENT_MARKINGS:
             add(m.start(), m.end(), ORG)
     for m in _NAME_RX.finditer(text):
         words = m.group(0).split()
@@ -660,7 +663,8 @@ _FRACTION_DENOMINATORS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quar
 _SMALL_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                   "eight": 8, "nine": 9, "ten": 10}
 _WORDED_FRACTION_RX = re.compile(
-    r"(?<!\band )\b(a|an|one|two|three|four)[\s-]+(half|third|thirds|quarter|quarters|fifth|fifths|tenth|tenths)\b(?=\s+of\b|\s+the\b|[\s,.;]|$)"
+    r"(?<!\band )\b(a|an|one|two|three|four)[\s-]+(half|third|thirds|quarter|quarters|fifth|fifths|tenth|tenths)\b"
+    r"(?=\s+of\b|\s+the\b|[\s,.;]|$)"
     r"|(?<!\band a )(?<!\band an )\b(half)\s+(?:of\s+)?(?:the|all|its|their|our|these|those|them)\b",
     re.IGNORECASE,
 )

@@ -379,7 +379,7 @@ def _analyse_question(question: str, corpus: CorpusIdf | None = None) -> _Questi
     weights: dict[str, float] = {}
     seq: list[str] = []
     shares = shares_in(question, figures=False) if SHARE_KEY_WEIGHT else []
-    for a, b, points in shares:
+    for _, _, points in shares:
         for point in points:
             weights[_share_key(point)] = SHARE_KEY_WEIGHT
     for m, t in zip(found, toks):
@@ -2041,8 +2041,8 @@ def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans, al: np.ndarra
     asked = _EVALUATION_QUESTION_RX.search(question)
     if tag not in (PHRASE, "manner") or not asked:
         return np.zeros(len(sp.I))
-    naming = (asked.group(1) or "").lower().startswith(("call", "term"))
-    verb = set(_keys(asked.group(1))) if asked.group(1) else set()  # "make of" is no topic: "efforts made"  # "what do leaders call it": a quoted name, no predicate
+    naming = (asked.group(1) or "").lower().startswith(("call", "term"))  # "what do leaders call it": a quoted name, no predicate
+    verb = set(_keys(asked.group(1))) if asked.group(1) else set()  # "make of" is no topic: "efforts made"
     # "what word did he use": not a clause
     words = _in_span(s.word, sp) if _ONE_WORD_QUESTION_RX.search(question) else None
     toks = s.toks
@@ -2430,7 +2430,10 @@ def _acronym_glosses(s: _Sentence, sp: _Spans) -> list[tuple[np.ndarray, np.ndar
         name_start = next(starts, None)
         if name_start is None:
             # a name in lower case: "the emergency duty team (EDT)", its words' initials exactly
-            lower = (u for u in range(max(0, t - 2 - 2 * len(acr)), t - 1) if toks[u][:1].isalpha() and toks[u].lower() not in _INITIAL_SKIP and acr.lower() in _initials(toks[u : t - 1]))
+            lower = (
+                u for u in range(max(0, t - 2 - 2 * len(acr)), t - 1)
+                if toks[u][:1].isalpha() and toks[u].lower() not in _INITIAL_SKIP and acr.lower() in _initials(toks[u : t - 1])
+            )
             name_start = next(lower, None)
         if name_start is None:
             continue

@@ -1386,5 +1386,6 @@ def test_a_figure_the_question_gives_that_the_document_never_writes_lowers_the_c
     assert R._figure_missing(given, cand).tolist() == [0.0]
     assert R._figure_missing(invented, cand).tolist() == [1.0]
     # years are YEAR_MISS_PENALTY's, and a figure glued to letters ("5s", "2nd") is no figure
-    assert R._QUESTION_FIGURE_RX.findall("In 2019, the Under 5s panel's 2nd review of 28,819 cases, 52%") == ["2019", "28,819", "52"]
+    found = R._QUESTION_FIGURE_RX.findall("In 2019, the Under 5s panel's 2nd review of 28,819 cases, 52%")
+    assert found == ["2019", "28,819", "52"]
     assert R._figure_missing(R._analyse_question("What happened in 2019?"), cand).tolist() == [0.0]
