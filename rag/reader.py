@@ -465,18 +465,20 @@ def _spelled_out(toks: Sequence[str]) -> dict[str, tuple[int, int]]:
     """Initials -> (first, last) token of the first run of two or more words that spells them ("and", "of"
     and the like inside a run are skipped: "special educational needs and disabilities" -> "send")."""
     words = [t for t, tok in enumerate(toks) if _WORD_RX.search(tok)]
+    low = [toks[t].lower() for t in words]
+    # whether each word ends a run (no letter first, an acronym itself, a function word): read once per word
+    stops = [not toks[t][:1].isalpha() or bool(_acronym(toks[t])) or (w in STOP and w != "not") for t, w in zip(words, low)]
     out: dict[str, tuple[int, int]] = {}
     for a, first in enumerate(words):
-        if toks[first].lower() in _INITIAL_SKIP:
+        if low[a] in _INITIAL_SKIP:
             continue
         initials = ""
         for b in range(a, min(len(words), a + _MAX_SPELLED_WORDS)):
-            tok = toks[words[b]]
-            if tok.lower() in _INITIAL_SKIP:
+            if low[b] in _INITIAL_SKIP:
                 continue
-            if not tok[:1].isalpha() or _acronym(tok) or (tok.lower() in STOP and tok.lower() != "not"):
+            if stops[b]:
                 break
-            initials += tok[0].lower()
+            initials += low[b][0]
             if len(initials) >= 2:
                 out.setdefault(initials, (first, words[b]))
             if len(initials) >= 6:
@@ -2627,7 +2629,7 @@ def _rank(
         # paying attention to"); a figure is an answer even when its unit is the question's ("52-week").
         own = sp.dense[:, SPAN_DENSE.index("all_in_q")] > 0
         if own.any():
-            own &= np.array([not any(c.isdigit() for t in s.toks[i : j + 1] for c in t) for i, j in zip(sp.I, sp.J)])
+            own &= _in_span(np.array([any(c.isdigit() for c in t) for t in s.toks], dtype=bool), sp) == 0
         if q.tag in TYPED_PRIOR_TAGS:
             # Inspection questions that ask for a figure, date or name nearly always want a span of that
             # type; SQuAD's learned weight for this is mild, so a fixed prior strengthens it. A span of the
