@@ -45,6 +45,16 @@ def _spans(question: str, sentence: str):
     return q, s, sp, [s.text[s.starts[i] : s.ends[j]] for i, j in zip(sp.I, sp.J)]
 
 
+def _syntax_or_skip(s):
+    """spaCy's parse of an analysed sentence, or the test skipped when the pipeline is not installed."""
+    from rag.syntax import parse_many
+
+    syn = parse_many([s.text], [(s.starts, s.ends)])[0]
+    if syn is None:
+        pytest.skip("spaCy's English pipeline is not installed")
+    return syn
+
+
 def _flagged(texts: list[str], flags: np.ndarray) -> set[str]:
     """The texts of the spans a rule marks."""
     return {t for t, f in zip(texts, flags) if f}
@@ -1275,14 +1285,11 @@ def test_how_something_changed_is_answered_by_the_change():
 
 def test_what_word_asks_for_one_adjective_not_a_clause():
     from rag import reader as R
-    from rag.syntax import parse_many
 
     asked = "What word did the Chief Inspector use about services not reaching people consistently?"
     sentence = "We found a range of services, but it is disappointing to find that they are not being delivered consistently."
     q, s, sp, texts = _spans(asked, sentence)
-    syn = parse_many([s.text], [(s.starts, s.ends)])[0]
-    if syn is None:
-        pytest.skip("spaCy's English pipeline is not installed")
+    syn = _syntax_or_skip(s)
     assert "disappointing" in _flagged(texts, R._one_adjective(asked, s, sp, syn))
     assert "services" not in _flagged(texts, R._one_adjective(asked, s, sp, syn))
     # the judgement prior goes to no clause when one word is asked for
@@ -1292,14 +1299,11 @@ def test_what_word_asks_for_one_adjective_not_a_clause():
 
 def test_an_object_question_is_not_answered_by_the_doer_it_names():
     from rag import reader as R
-    from rag.syntax import parse_many
 
     asked = "What has London CRC put in place to cut the administrative burden on probation officers?"
     sentence = "Leaders have introduced new tools to lighten the administrative load that falls on probation officers."
     _, s, sp, texts = _spans(asked, sentence)
-    syn = parse_many([s.text], [(s.starts, s.ends)])[0]
-    if syn is None:
-        pytest.skip("spaCy's English pipeline is not installed")
+    syn = _syntax_or_skip(s)
     assert R.asks_object(asked)
     assert not R.asks_object("According to MTC, what has been paying off since it took over London CRC?")
     assert not R.asks_object("Which organisation owns the company that runs probation in London?")
