@@ -660,8 +660,10 @@ SHARE_POINTS = (10, 20, 25, 33, 50, 67, 75)  # the shares people say in words, i
 SHARE_TOLERANCE = 3.0  # percentage points within which a figure is said as one of them ("77%": three-quarters)
 _FRACTION_DENOMINATORS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4,
                           "fifth": 5, "fifths": 5, "tenth": 10, "tenths": 10}
-_SMALL_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                  "eight": 8, "nine": 9, "ten": 10}
+# The values of the number words people write for small counts ("which three stages", "one in four").
+NUMBER_WORD_VALUES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                      "nine": 9, "ten": 10}
+_SMALL_NUMBERS = {"a": 1, "an": 1, **NUMBER_WORD_VALUES}  # "a quarter"
 _WORDED_FRACTION_RX = re.compile(
     r"(?<!\band )\b(a|an|one|two|three|four)[\s-]+(half|third|thirds|quarter|quarters|fifth|fifths|tenth|tenths)\b"
     r"(?=\s+of\b|\s+the\b|[\s,.;]|$)"
@@ -669,12 +671,10 @@ _WORDED_FRACTION_RX = re.compile(
     re.IGNORECASE,
 )
 _IN_EVERY_RX = re.compile(
-    r"\b(one|two|three|four|five|six|seven|eight|nine|\d)\s+(?:in|out of)\s+(every\s+)?(two|three|four|five|ten|\d{1,2})\b",
+    r"\b(one|two|three|four|five|six|seven|eight|nine|\d)\s+(?:in|out of)\s+(?:every\s+)?(two|three|four|five|ten|\d{1,2})\b",
     re.IGNORECASE,
 )
 _SHARE_PERCENT_RX = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d+)?)\s?(?:%|per\s?cent\b)", re.IGNORECASE)
-
-
 _MAY_SHARE_RX = re.compile(
     r"\b(?:half|halves|thirds?|quarters?|fifths?|tenths?|per\s?cent)\b"
     r"|\b(?:one|two|three|four|five|six|seven|eight|nine|\d)\s+(?:in|out of)\b",
@@ -705,7 +705,7 @@ def shares_in(text: str, *, figures: bool = True) -> list[tuple[int, int, list[i
             end = m.end(2)
         out.append((m.start(), end, _share_points(value)))
     for m in _IN_EVERY_RX.finditer(text):
-        whole = _number(m.group(3))
+        whole = _number(m.group(2))
         if whole > 1:
             out.append((m.start(), m.end(), _share_points(100.0 * _number(m.group(1)) / whole)))
     if figures:

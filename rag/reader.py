@@ -46,6 +46,7 @@ from .answer_types import (
     COMPATIBLE,
     COUNT,
     DATE,
+    NUMBER_WORD_VALUES,
     ORG,
     PERCENT,
     PERSON,
@@ -219,9 +220,6 @@ _IRREGULAR_PAST = {
 }
 
 
-# Inspectorates name their grades differently (probation "ratings", Ofsted "grades", a newspaper's "verdict"):
-# in a question about one these words mean the same thing, so they match as one key ("how near did it come to
-# a better overall grade": "described the overall rating as close to good"). Development cost 85 -> 82.
 # Who does a thing and the thing done: "the people leading London CRC" are its "leaders", whose
 # "leadership" the report judges. Their own key too, so "leaders" still matches "leaders" best.
 _AGENT_NOUNS = {
@@ -229,6 +227,9 @@ _AGENT_NOUNS = {
     "manager": "manag", "managers": "manag",
     "employer": "employ", "employers": "employ", "employee": "employ", "employees": "employ", "employment": "employ",
 }
+# Inspectorates name their grades differently (probation "ratings", Ofsted "grades", a newspaper's "verdict"):
+# in a question about one these words mean the same thing, so they match as one key ("how near did it come to
+# a better overall grade": "described the overall rating as close to good"). Development cost 85 -> 82.
 _GRADE_WORDS = frozenset("grade grades graded rating ratings rated verdict verdicts".split())
 _GRADE_KEY = "rat"  # stem("rating")
 
@@ -2166,8 +2167,8 @@ def _excluded_sibling(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
 # "Which three stages of case supervision ...": a list of that many items ("planning, implementation and
 # reviewing") is the answer, not one of them nor a name elsewhere ("Justin Russell" won by 1.4 with 4).
 LIST_PRIOR = 6.0
-_SMALL_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
-_ASKS_LIST_RX = re.compile(rf"\b(?:what|which)\s+({'|'.join(_SMALL_NUMBERS)})\b", re.I)
+_LIST_LENGTHS = ("two", "three", "four", "five", "six")
+_ASKS_LIST_RX = re.compile(rf"\b(?:what|which)\s+({'|'.join(_LIST_LENGTHS)})\b", re.I)
 
 
 def _list_of_asked_length(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
@@ -2176,7 +2177,7 @@ def _list_of_asked_length(question: str, s: _Sentence, sp: _Spans) -> np.ndarray
     m = _ASKS_LIST_RX.search(question)
     if not m:
         return out
-    n = _SMALL_NUMBERS[m.group(1).lower()]
+    n = NUMBER_WORD_VALUES[m.group(1).lower()]
     low = [t.lower() for t in s.toks]
     for k, (i, j) in enumerate(zip(sp.I, sp.J)):
         i, j = int(i), int(j)
