@@ -379,7 +379,10 @@ _NOT_MODIFIERS = frozenset(
     "and or with by as is are was were be been to of for in on at from who which that has have had".split()
 )
 _ACRONYM_RX = re.compile(r"\b[A-Z][A-Z&]{1,6}s?\b")
-_CAPWORD = r"(?:[A-Z][a-z’'\-]+|[A-Z]\.|[A-Z][a-z]*[A-Z][a-z]+)"
+# A capitalised word of a name: "Russell", "J.", and names with a second capital ("McLaughlin", "O’Brien",
+# "Smith-Jones"), tried first so that "McLaughlin" is not cut to "Mc".
+_CAPWORD = r"(?:[A-Z][a-z]*(?:[’'\-]?[A-Z][a-z’'\-]+)+|[A-Z][a-z’'\-]+|[A-Z]\.)"
+_CAPWORD_RX = re.compile(_CAPWORD)
 _NAME_RX = re.compile(rf"\b{_CAPWORD}(?:[ \t]+(?:\n[ \t]*)?(?:{_CAPWORD}|(?:de|van|von|da|al|du|le|la|of|the|and|for|upon|on)\b)){{0,5}}(?<![ \t\n])")
 # Words stamped on a document in capitals ("SAMPLE DOCUMENT", "OFFICIAL-SENSITIVE", "DRAFT"): a marking, no
 # organisation's initials.
@@ -623,7 +626,7 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
         low = {w.lower().strip("’'s,.") for w in rw}
         if low & _ORG_WORDS:
             kind = ORG
-        elif 2 <= len(rw) <= 4 and all(re.match(r"[A-Z][a-z’'\-]+$|[A-Z]\.$", w) for w in rw) and not any(w.lower() in MONTHS for w in rw):
+        elif 2 <= len(rw) <= 4 and all(_CAPWORD_RX.fullmatch(w) for w in rw) and not any(w.lower() in MONTHS for w in rw):
             kind = PERSON
         else:
             kind = "proper"

@@ -366,3 +366,17 @@ def test_what_level_or_figure_asks_for_a_figure():
     assert question_type(asked).expected == "count"
     assert question_type("More than three-quarters of staff said they carried caseloads above what figure?").expected == "count"
     assert question_type("What level of risk do they pose?").expected == "phrase"  # a kind of risk
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Lead inspector: Brenda McLaughlin, His Majesty’s Inspector", "Brenda McLaughlin"),
+        ("The visit was led by Sian O’Brien.", "Sian O’Brien"),
+        ("Jane Smith-Jones chairs the board.", "Jane Smith-Jones"),
+        ("Lead inspector: Jenny-ellen Scotland, His Majesty’s Inspector", "Jenny-ellen Scotland"),
+    ],
+)
+def test_names_with_a_second_capital_or_a_hyphen_are_whole_names(text, name):
+    # "McLaughlin" was cut to "Mc", so the lead inspector's row held no name and was never read
+    assert name in spans(text, "person")
