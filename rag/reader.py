@@ -1726,6 +1726,11 @@ def _prefer_whole_phrases(question: str, s: _Sentence, sp: _Spans, z: np.ndarray
     def modifier(t: int) -> bool:
         return s.content[t] and not wh_at[t]
 
+    asked = _analyse_question(question).weights
+
+    def named_in_question(t: int) -> bool:
+        return any(key in asked for key in _keys(toks[t]))
+
     for k, (i, j) in enumerate(zip(sp.I, sp.J)):
         i, j = int(i), int(j)
         end = j + 1 if j + 1 < n and wh_at[j + 1] and modifier(j) else j
@@ -1734,7 +1739,10 @@ def _prefer_whole_phrases(question: str, s: _Sentence, sp: _Spans, z: np.ndarray
         begin = i
         # leftwards over modifiers and the "and"/"or"/"," that join them
         while begin > 0 and (
-            modifier(begin - 1) or (begin > 1 and toks[begin - 1].lower() in _COORDINATORS and modifier(begin - 2))
+            modifier(begin - 1)
+            # not over a coordinate the question names: "Alongside police officers and health visitors, which
+            # staff ...?" asks for "education staff", the one "police officers, health visitors and" leave out
+            or (begin > 1 and toks[begin - 1].lower() in _COORDINATORS and modifier(begin - 2) and not named_in_question(begin - 2))
         ):
             begin -= 1
         k_whole = index.get((begin, end))

@@ -609,6 +609,19 @@ def test_a_noun_phrase_the_question_names_is_quoted_whole():
     assert R._wh_nouns("Which kind of equipment is hard to obtain?") == frozenset(R._keys("equipment"))
 
 
+def test_a_whole_phrase_leaves_out_the_coordinates_the_question_names():
+    from rag import reader as R
+
+    question = "Alongside police officers and health visitors, which staff make up the front door team?"
+    sentence = "The front door is a multi-agency team that includes police officers, health visitors and education staff."
+    q, s, sp, texts = _spans(question, sentence)
+    z = np.zeros(len(texts))
+    z[texts.index("education staff")] = 5.0
+    R._prefer_whole_phrases(question, s, sp, z)
+    assert z[texts.index("education staff")] == 5.0
+    assert z[texts.index("includes police officers, health visitors and education staff")] < 5.0
+
+
 def test_a_sentence_counting_within_the_one_before_is_read_with_it():
     from rag import reader as R
 
