@@ -372,6 +372,12 @@ def _share_key(point: int) -> str:
     return f"#share{point}"
 
 
+# "What did MTC say ...", "according to the chief inspector": the verb that reports who said it names the
+# source, not what was said; matching a sentence's own "He said:" is weak evidence that it answers.
+REPORTING_WORD_FACTOR = 0.5
+_REPORTING_KEYS = frozenset({"say", "tell", "accord"})
+
+
 @lru_cache(maxsize=4096)
 def _analyse_question(question: str, corpus: CorpusIdf | None = None) -> _Question:
     qt = question_type(question)
@@ -389,6 +395,8 @@ def _analyse_question(question: str, corpus: CorpusIdf | None = None) -> _Questi
             continue
         for k in _keys(t):
             w = corpus.weight(k) if corpus is not None else _IDF(k)
+            if k in _REPORTING_KEYS:
+                w *= REPORTING_WORD_FACTOR
             if w > 0:
                 weights[k] = max(weights.get(k, 0.0), w)
         seq.append(stem(t))

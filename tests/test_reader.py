@@ -1406,3 +1406,13 @@ def test_a_figure_the_question_gives_that_the_document_never_writes_lowers_the_c
     found = R._QUESTION_FIGURE_RX.findall("In 2019, the Under 5s panel's 2nd review of 28,819 cases, 52%")
     assert found == ["2019", "28,819", "52"]
     assert R._figure_missing(R._analyse_question("What happened in 2019?"), cand).tolist() == [0.0]
+
+
+def test_the_verb_reporting_who_said_it_weighs_less_than_what_was_said():
+    from rag import reader as R
+
+    # "Which body did inspectors say must ...": a sentence's own "He said:" is no sign that it answers
+    weights = R._analyse_question("Which body did inspectors say must make sure transfers are quicker?").weights
+    assert weights["say"] == pytest.approx(R.REPORTING_WORD_FACTOR * R._IDF("say"))
+    assert R.REPORTING_WORD_FACTOR < 1.0
+    assert R._analyse_question("According to the governor, what went wrong?").weights["accord"] < R._IDF("accord")
