@@ -336,6 +336,11 @@ _DURATION_RX = _rx(
     # "1 hour and 45 minutes": one duration
     rf"(?: and (?:{_NUM}|{_NUM_WORD}|a|an) {_DURATION_UNIT}\b)?"
 )
+# A period named without a number: "in the months ahead", "over the coming year", "the past few weeks"
+_PERIOD_UNIT = r"(?:years?|months?|weeks?|days?|decades?)"
+_RELATIVE_PERIOD_RX = _rx(
+    rf"\bthe (?:(?:coming|next|following|past|last|previous|recent) (?:few |several |two |three )?{_PERIOD_UNIT}|{_PERIOD_UNIT} (?:ahead|to come))\b"
+)
 # Ages and age ranges: "aged 12 to 24", "16- and 17-year-olds", "under-fives", "age 19 or above"
 _AGE_NUM = rf"(?:{_NUM}|{_NUM_WORD})"
 _AGE_RX = _rx(
@@ -545,6 +550,8 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
         inner = re.match(r"(?:aged|ages?)(?:\s+(?:between|from))?\s+", m.group(0), re.IGNORECASE)
         if inner:
             add(m.start() + inner.end(), m.end(), AGE)
+    for m in may(_RELATIVE_PERIOD_RX, bool(words & _DURATION_WORDS)):
+        add(m.start(), m.end(), DURATION)
     for m in may(_DURATION_RX, bool(words & _DURATION_WORDS)):
         add(m.start(), m.end(), DURATION)
         inner = re.match(r"(?:(?:the|a)\s+)?(?:(?:past|last|next|first|previous|following)\s+)?", m.group(0), re.IGNORECASE)

@@ -46,6 +46,7 @@ from .answer_types import (
     COMPATIBLE,
     COUNT,
     DATE,
+    DURATION,
     NUMBER_WORD_VALUES,
     ORG,
     PERCENT,
@@ -583,6 +584,7 @@ def _sentence_features(
     nq = max(1, len(q0.weights))
     title_cache: dict[str, float] = {}
     compat = COMPATIBLE.get(q0.tag, frozenset())
+    ahead_unasked = q0.tag == DURATION and not _asks_ahead(q0.text)
     for k, (s, al) in enumerate(zip(sents, aligned)):
         q = questions[k]
         matched_keys = {kk for ks in s.keys for kk in ks if kk in q.weights}
@@ -598,6 +600,8 @@ def _sentence_features(
         if compat:
             for i, j, kind in s.typed:
                 if kind in compat and not al[i : j + 1].any():
+                    if ahead_unasked and _AHEAD_RX.search(s.text, s.starts[i], s.ends[j]):
+                        continue
                     has_type = 1.0
                     break
         t = titles[k]
@@ -1212,7 +1216,15 @@ UNTYPED_FIGURE_PENALTY = 3.0
 UNNAMED_PENALTY = 3.0
 _FIGURE_TAGS = frozenset({"percent", "count", "money", "date", "duration", "age"})
 GONE_DATE_PENALTY = 3.0  # on the confidence's logit, like YEAR_MISS_PENALTY
+# A period still to come ("the coming year", "the months ahead") answers only a question about what is
+# expected or planned.
+_AHEAD_RX = re.compile(r"\b(?:coming|ahead|to come)\b", re.I)
+_ASKS_EXPECTED_RX = re.compile(r"\b(?:expect\w*|plan\w*|intend\w*|aim\w*|hope\w*|continue|would|forecast\w*|predict\w*)\b", re.I)
 _ASKS_FUTURE_RX = re.compile(r"\b(?:will|next|upcoming|due|planned|scheduled|going to)\b", re.I)
+
+
+def _asks_ahead(question: str) -> bool:
+    return _ASKS_FUTURE_RX.search(question) is not None or _ASKS_EXPECTED_RX.search(question) is not None
 
 
 def _before_year(s: _Sentence, sp: "_Spans", year: str) -> np.ndarray:
@@ -2610,6 +2622,7 @@ def _rank(
     often = asks_how_often(question)
     unit = asked_unit(question)
     future = q.tag == DATE and _ASKS_FUTURE_RX.search(question) is not None
+    ahead_asked = _asks_ahead(question)
     earlier = q.tag == DATE and not future and _ASKS_PREVIOUS_RX.search(question) is not None
     graded_or_figure_asked = q.tag in _FIGURE_TAGS or q.tag == RATING
     title_of = asks_title(question)
@@ -2671,6 +2684,9 @@ def _rank(
                 type_ok = type_ok * np.array([_near_unit(unit, t) for t in texts])
             if often:  # "how often" wants a frequency ("once a fortnight"), not any duration
                 type_ok = type_ok * np.array([is_frequency(t) for t in texts])
+            if q.tag == DURATION and not ahead_asked:
+                # "over what period had turnover fallen" is not answered by "expected to fall over the coming year"
+                type_ok = type_ok * np.array([_AHEAD_RX.search(s.text, s.starts[i], s.ends[j]) is None for i, j in zip(sp.I, sp.J)])
             z = z + TYPE_PRIOR * type_ok
         if q.tag == RATING:
             # SQuAD has no rating questions, so this type's match weight is a fixed prior, not learned

@@ -380,3 +380,15 @@ def test_what_level_or_figure_asks_for_a_figure():
 def test_names_with_a_second_capital_or_a_hyphen_are_whole_names(text, name):
     # "McLaughlin" was cut to "Mc", so the lead inspector's row held no name and was never read
     assert name in spans(text, "person")
+
+
+@pytest.mark.parametrize(
+    "text, period",
+    [
+        ("These will continue to improve in the months ahead.", "the months ahead"),
+        ("Managers expect it to fall over the coming year.", "the coming year"),
+        ("In the last few weeks, waits have shortened.", "the last few weeks"),
+    ],
+)
+def test_a_period_named_without_a_number_is_a_duration(text, period):
+    assert period in spans(text, "duration")

@@ -1416,3 +1416,16 @@ def test_the_verb_reporting_who_said_it_weighs_less_than_what_was_said():
     assert weights["say"] == pytest.approx(R.REPORTING_WORD_FACTOR * R._IDF("say"))
     assert R.REPORTING_WORD_FACTOR < 1.0
     assert R._analyse_question("According to the governor, what went wrong?").weights["accord"] < R._IDF("accord")
+
+
+def test_a_period_still_to_come_answers_only_a_question_about_what_is_expected():
+    emb = HashingEmbedder()
+    passage = (
+        "There are early signs that it is working: over the past nine months, fewer staff have left. "
+        "Managers expect staff turnover to fall further over the coming year."
+    )
+    ahead = read("Over what period do managers expect staff turnover to fall?", [passage], embedder=emb, threshold=0.0)
+    assert ahead.answer == "the coming year" and ahead.score >= DEFAULT_THRESHOLD
+    # asked about the fall that has happened, the coming year is no confident answer
+    past = read("Over what period had staff turnover fallen?", [passage], embedder=emb, threshold=0.0)
+    assert past.answer == "the past nine months" or past.score < DEFAULT_THRESHOLD
