@@ -1474,6 +1474,28 @@ def _unknown_names(question: str, corpus: CorpusIdf | None) -> list[str]:
     return sorted(k for k in _capitalised_keys(question) if k not in corpus.table and not is_common_word(k))
 
 
+# "What judgement did Ofsted give Hertfordshire's children's services?" is not answered from a report that
+# never names Hertfordshire (though another report does, in passing): a name of the question's that the
+# candidate's whole document lacks lowers the confidence's logit by this.
+ABSENT_NAME_PENALTY = 3.0
+
+
+def _name_absent(question: str, candidate: SentenceCandidate, corpus: CorpusIdf | None) -> bool:
+    if candidate.doc_keys is None:
+        return False
+    return any(k not in candidate.doc_keys for k in _title_case_keys(question) if not is_common_word(k))
+
+
+@lru_cache(maxsize=4096)
+def _title_case_keys(question: str) -> frozenset[str]:
+    """Keys of the question's title-case words, its first word aside ("Hertfordshire", not "HMI" or "DfE":
+    an acronym may be spelled out in the document)."""
+    return frozenset(k for t in _TOKEN_RX.findall(question)[1:] if _TITLE_CASE_RX.fullmatch(t) for k in _keys(t))
+
+
+_TITLE_CASE_RX = re.compile(r"[A-Z][a-z]+(?:['’]s)?")
+
+
 # "How many offenders does Thames Valley CRC supervise?" is not answered by "London CRC supervises 28,819
 # ...": the sentence (or its document's title) names another organisation of the same kind, the question's
 # name's kind word ("CRC", "HMP") beside a capitalised word the question lacks, and none of the question's
@@ -2717,6 +2739,8 @@ def _rank(
         prior = -YEAR_MISS_PENALTY * year_miss[k] - PAST_MISS_PENALTY * _past_missing(q, s) - DOC_MISS_PENALTY * doc_miss[k]
         prior -= FIGURE_MISS_PENALTY * figure_miss[k]
         prior -= UNKNOWN_NAME_PENALTY * unknown_name
+        if ABSENT_NAME_PENALTY and not unknown_name:
+            prior -= ABSENT_NAME_PENALTY * _name_absent(question, candidates[k], corpus_idf)
         prior -= NAME_CLASH_PENALTY * (_name_clash(question, s.text) or _name_clash(question, candidates[k].title))
         referred = _refers_to_asked(which_head, s)
         named_span = _names_something(s, sp) if name_asked else None

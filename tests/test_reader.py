@@ -1429,3 +1429,17 @@ def test_a_period_still_to_come_answers_only_a_question_about_what_is_expected()
     # asked about the fall that has happened, the coming year is no confident answer
     past = read("Over what period had staff turnover fallen?", [passage], embedder=emb, threshold=0.0)
     assert past.answer == "the past nine months" or past.score < DEFAULT_THRESHOLD
+
+
+def test_a_place_the_question_names_that_the_document_never_does_lowers_the_confidence():
+    from rag import reader as R
+    from rag.reader import SentenceCandidate, document_keys
+
+    pages = ["Ofsted inspection of Barnet local authority children’s services.", "Overall effectiveness: Good. Leaders know their services well."]
+    cand = SentenceCandidate(text=pages[1], passage=0, doc_keys=document_keys(pages))
+    assert R._name_absent("What overall judgement did Ofsted give Hertfordshire's children's services?", cand, None)
+    assert not R._name_absent("What overall judgement did Ofsted give Barnet's children's services?", cand, None)
+    # an acronym may be spelled out in the document ("HMI": "His Majesty's Inspector"), so only title-case names count
+    assert not R._name_absent("Which HMI led the inspection of Barnet?", cand, None)
+    # with no document known (rag.read over bare passages) nothing is absent
+    assert not R._name_absent("What did Ofsted find in Hertfordshire?", SentenceCandidate(text=pages[1], passage=0), None)
