@@ -1809,6 +1809,9 @@ _UNIT_NOUNS = frozenset(
 _WHICH_NOUN_RX = re.compile(r"\b(?:what|which)\s+(?:new\s+|dedicated\s+|specific\s+|particular\s+)*(\w+)", re.I)
 
 
+_ARTICLES = frozenset({"the", "a", "an", "this", "its", "our", "their"})
+
+
 def _unit_noun_asked(question: str) -> frozenset[str]:
     """Keys of the unit noun after "which"/"what" ("which team" -> "team"), or none."""
     m = _WHICH_NOUN_RX.search(question)
@@ -1830,7 +1833,8 @@ def _kind_of(question: str, s: _Sentence, sp: _Spans, which: bool = False) -> np
         i, j = int(i), int(j)
         if i < j and wh.intersection(_keys(s.toks[j])) and s.content[i] and not q_keys.intersection(_keys(s.toks[i])):
             # a unit's name in capitals is typed and quoted whole, never cut ("5s panel" of "Bexley Under 5s panel")
-            if which and i > 0 and s.toks[i - 1][:1].isupper():
+            # ("The Future First team": a capital on the sentence's first article cuts nothing)
+            if which and i > 0 and s.toks[i - 1][:1].isupper() and s.toks[i - 1].lower() not in _ARTICLES:
                 continue
             # nor a quotation cut ("plan’ approach" of "A ‘one worker, one family and one plan’ approach")
             inside = s.toks[i : j + 1]

@@ -1370,6 +1370,10 @@ def test_which_team_is_answered_by_a_team_named_by_its_work():
     named = "Families are referred to the Bexley Under 5s panel."
     _, s2, sp2, texts2 = _spans("Which panel do families go to?", named)
     assert "5s panel" not in _flagged(texts2, R._kind_of("Which panel do families go to?", s2, sp2, which=True))
+    # ... but the capital of a sentence's first article cuts nothing
+    first = "The Future First team for care leavers provides a seamless transition, with PAs supporting young people."
+    _, s3, sp3, texts3 = _spans("Which team provides a seamless transition?", first)
+    assert "Future First team" in _flagged(texts3, R._kind_of("Which team provides a seamless transition?", s3, sp3, which=True))
 
 
 def test_a_phrase_question_that_says_nothing_of_time_is_not_answered_by_a_date():
