@@ -1812,10 +1812,24 @@ _WHICH_NOUN_RX = re.compile(r"\b(?:what|which)\s+(?:new\s+|dedicated\s+|specific
 _ARTICLES = frozenset({"the", "a", "an", "this", "its", "our", "their"})
 
 
+@lru_cache(maxsize=1024)
 def _unit_noun_asked(question: str) -> frozenset[str]:
-    """Keys of the unit noun after "which"/"what" ("which team" -> "team"), or none."""
+    """Keys of the unit noun after "which"/"what" ("which team" -> "team", "which council model" ->
+    "model"), or none."""
     m = _WHICH_NOUN_RX.search(question)
-    return frozenset(_keys(m.group(1))) if m is not None and m.group(1).lower() in _UNIT_NOUNS else frozenset()
+    if m is None:
+        return frozenset()
+    words = [m.group(1)] + re.findall(r"[\w'’-]+", question[m.end() :])[:UNIT_NOUN_REACH - 1]
+    for w in words:
+        if w.lower() in _UNIT_NOUNS:
+            return frozenset(_keys(w))
+        # only over a plain noun ("council"), not a name, an adverb or participle ("Westminster", "newly developed")
+        if w.lower() in STOP or not w.isalpha() or not w.islower() or w.endswith(("ly", "ed")):
+            break
+    return frozenset()
+
+
+UNIT_NOUN_REACH = 3  # words read after "which" for the unit noun
 
 
 def _kind_of(question: str, s: _Sentence, sp: _Spans, which: bool = False) -> np.ndarray:

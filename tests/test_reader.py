@@ -1370,6 +1370,10 @@ def test_which_team_is_answered_by_a_team_named_by_its_work():
     named = "Families are referred to the Bexley Under 5s panel."
     _, s2, sp2, texts2 = _spans("Which panel do families go to?", named)
     assert "5s panel" not in _flagged(texts2, R._kind_of("Which panel do families go to?", s2, sp2, which=True))
+    # the unit noun may follow a plain noun ("which council model"), not a name or an adverb
+    assert R._unit_noun_asked("In Newham, which council model is being extended?") == frozenset(R._keys("model"))
+    assert not R._unit_noun_asked("Which Westminster board gives children a say?")
+    assert not R._unit_noun_asked("Which newly developed programme helps care leavers?")
     # ... but the capital of a sentence's first article cuts nothing
     first = "The Future First team for care leavers provides a seamless transition, with PAs supporting young people."
     _, s3, sp3, texts3 = _spans("Which team provides a seamless transition?", first)
