@@ -350,8 +350,14 @@ _AGE_RX = _rx(
     rf"|{_AGE_NUM}(?:-? ?(?:and|to|or) {_AGE_NUM})?(?:-| )years?(?:-| )olds?"
     rf"|under(?:-| )(?:{_AGE_NUM})s"
     # "assigning an adviser to care leavers at 17 and a half years": a point in a life is an age
-    rf"|(?<=\bat\s){_AGE_NUM}(?: and a half)? years?(?: old)?)\b"
+    rf"|(?<=\bat\s){_AGE_NUM}(?:(?: |-)and(?: |-)a(?: |-)half)?(?: |-)years?(?: old)?)\b"
 )
+# "paying their council tax until they are 25": the age at which something stops or starts
+_AGE_REACHED_RX = _rx(
+    r"\b(?:until|till|when|once|before|after|by the time) (?:they|he|she|young people|children|care leavers|the young person|a child) "
+    rf"(?:are|is|turn|turns|reach|reaches|become|becomes) (?P<n>{_AGE_NUM})\b(?! ?(?:%|per\b|percent))"
+)
+_AGE_REACHED_WORDS = frozenset({"until", "till", "when", "once", "before", "after", "time"})
 # How often: "once a fortnight", "twice a week", "three times a year", "every month", "weekly"
 _FREQUENCY_RX = _rx(
     rf"\b(?:(?:once|twice|(?:{_NUM}|{_NUM_WORD}) (?:times|days|nights|hours|sessions|visits)) (?:a|an|per|each|every) (?:day|week|fortnight|month|quarter|term|year)"
@@ -550,6 +556,9 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
         inner = re.match(r"(?:aged|ages?)(?:\s+(?:between|from))?\s+", m.group(0), re.IGNORECASE)
         if inner:
             add(m.start() + inner.end(), m.end(), AGE)
+    for m in may(_AGE_REACHED_RX, bool(words & _AGE_REACHED_WORDS)):
+        add(m.start(), m.end(), AGE)
+        add(m.start("n"), m.end("n"), AGE)
     for m in may(_RELATIVE_PERIOD_RX, bool(words & _DURATION_WORDS)):
         add(m.start(), m.end(), DURATION)
     for m in may(_DURATION_RX, bool(words & _DURATION_WORDS)):

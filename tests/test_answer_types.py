@@ -392,3 +392,18 @@ def test_names_with_a_second_capital_or_a_hyphen_are_whole_names(text, name):
 )
 def test_a_period_named_without_a_number_is_a_duration(text, period):
     assert period in spans(text, "duration")
+
+
+@pytest.mark.parametrize(
+    "text, age",
+    [
+        ("This includes paying their council tax until they are 25, regardless of where they live.", "25"),
+        ("There is a further targeted visit at three-and-a-half years for those children.", "three-and-a-half years"),
+    ],
+)
+def test_the_age_something_stops_or_starts_at_is_an_age(text, age):
+    assert age in spans(text, "age")
+
+
+def test_a_number_after_are_is_no_age_without_a_time_word():
+    assert "25" not in spans("There are 25 children in the unit.", "age")
