@@ -346,7 +346,7 @@ _AGE_NUM = rf"(?:{_NUM}|{_NUM_WORD})"
 _AGE_RX = _rx(
     rf"\b(?:(?:aged|ages?)(?: between| from)? {_AGE_NUM}"
     rf"(?:(?: ?(?:to|-|–|and) ?{_AGE_NUM})|(?: (?:and|or) (?:over|above|under|below|older|younger)))?"
-    rf"|(?:between )?the ages? of {_AGE_NUM}(?: (?:and|to) {_AGE_NUM})?"
+    rf"|(?:between )?the ages? of {_AGE_NUM}(?: (?:and|to) {_AGE_NUM})?(?: years?(?: old)?)?"
     rf"|{_AGE_NUM}(?:-? ?(?:and|to|or) {_AGE_NUM})?(?:-| )years?(?:-| )olds?"
     rf"|under(?:-| )(?:{_AGE_NUM})s"
     # "assigning an adviser to care leavers at 17 and a half years": a point in a life is an age

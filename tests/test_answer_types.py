@@ -399,6 +399,7 @@ def test_a_period_named_without_a_number_is_a_duration(text, period):
     [
         ("This includes paying their council tax until they are 25, regardless of where they live.", "25"),
         ("There is a further targeted visit at three-and-a-half years for those children.", "three-and-a-half years"),
+        ("All care leavers are offered a tenancy by the age of 25 years.", "the age of 25 years"),
     ],
 )
 def test_the_age_something_stops_or_starts_at_is_an_age(text, age):
