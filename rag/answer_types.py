@@ -297,7 +297,7 @@ def question_type(question: str) -> QuestionType:
 # ---------------------------------------------------------------------------------------------
 # Typed spans inside a sentence
 # ---------------------------------------------------------------------------------------------
-_MOD = r"(?:(?:much |far |slightly |just |well )?(?:more|less|fewer|greater|lower|higher) than|over|under|almost|nearly|around|about|approximately|roughly|up to|at least|at most|just over|just under|some|only|fewer than|below|above)"
+_MOD = r"(?:(?:much |far |slightly |just |well |no |not )?(?:more|less|fewer|greater|lower|higher) than|over|under|almost|nearly|around|about|approximately|roughly|up to|at least|at most|just over|just under|some|only|fewer than|below|above)"
 _NUM = r"\d+(?:[.,]\d+)*"
 # flexible whitespace between words: PDF text may break a line anywhere (no literal spaces here, see _rx)
 _S = r"[\x20\t\u00a0]+(?:\n[\x20\t\u00a0]*)?|[\x20\t\u00a0]*\n[\x20\t\u00a0]*"
@@ -332,7 +332,7 @@ _DATE_RX = _rx(
 )
 _DURATION_UNIT = r"(?:years?|months?|weeks?|days?|nights?|hours?|minutes?|decades?|centuries)"
 _DURATION_RX = _rx(
-    rf"(?:(?:the|a) )?(?:(?:past|last|next|first|previous|following) )?(?:{_MOD} )?(?:{_NUM}|{_NUM_WORD}|a|an|several|few)(?:-| )(?:(?:and a half|full|calendar) )?{_DURATION_UNIT}\b"
+    rf"(?:(?:the|a) )?(?:(?:past|last|next|first|previous|following) )?(?:{_MOD} )?(?:{_NUM}|{_NUM_WORD}|a|an|several|few)(?:-| )(?:(?:and a half|full|calendar|working|school|business|clear) )?{_DURATION_UNIT}\b"
     # "1 hour and 45 minutes": one duration
     rf"(?: and (?:{_NUM}|{_NUM_WORD}|a|an) {_DURATION_UNIT}\b)?"
 )

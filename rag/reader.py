@@ -188,12 +188,20 @@ _SITUATION_RX = re.compile(
 )
 
 
+# "Waiting times averaged nine days. The provider should reduce them to no more than five working days.":
+# a figure a quantity is to change to, with the quantity only named in the sentence before
+_PRONOUN_OBJECT_RX = re.compile(
+    r"\b(?:reduce|cut|bring|lower|shorten|increase|raise|halve|reduced|brought|lowered|shortened|increased|raised|halved)"
+    r"\s+(?:them|it)\s+(?:(?:down|up)\s+)?(?:to|by)\b"
+)
+
+
 def refers_back(text: str) -> bool:
     """Whether a sentence opens by counting within the one before ("Of these, 2,914 have an EHC plan"),
     with a pronoun for the person it names ("He judged the leadership to be strong"), or counts those "in
     this situation": the question names what that one counts ("children with SEND", "care leavers aged 21
     who lost their support") or who ("Justin Russell"), so both are read together."""
-    return _REFERS_BACK_RX.match(text) is not None or _SITUATION_RX.search(text) is not None
+    return _REFERS_BACK_RX.match(text) is not None or _SITUATION_RX.search(text) is not None or _PRONOUN_OBJECT_RX.search(text) is not None
 
 
 def document_keys(pages: Sequence[str]) -> frozenset[str]:

@@ -408,3 +408,9 @@ def test_the_age_something_stops_or_starts_at_is_an_age(text, age):
 
 def test_a_number_after_are_is_no_age_without_a_time_word():
     assert "25" not in spans("There are 25 children in the unit.", "age")
+
+
+def test_working_days_and_no_more_than_are_part_of_a_duration():
+    assert "no more than five working days" in spans("The provider should reduce them to no more than five working days.", "duration")
+    assert "20 school days" in spans("Pupils missed 20 school days.", "duration")
+    assert "no fewer than 12" in spans("There were no fewer than 12 visits.", "count")

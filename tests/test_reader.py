@@ -1451,3 +1451,19 @@ def test_a_place_the_question_names_that_the_document_never_does_lowers_the_conf
     assert not R._name_absent("Which HMI led the inspection of Barnet?", cand, None)
     # with no document known (rag.read over bare passages) nothing is absent
     assert not R._name_absent("What did Ofsted find in Hertfordshire?", SentenceCandidate(text=pages[1], passage=0), None)
+
+
+def test_a_figure_something_is_to_be_reduced_to_is_read_with_what_it_reduces():
+    from rag.reader import refers_back
+
+    # "them" is the waiting times of the sentence before, so the question's words are looked for there too
+    assert refers_back("The health provider should reduce them to no more than\nfive working days.")
+    assert refers_back("Leaders have cut it by half.")
+    assert not refers_back("Personal advisers support them to live independently.")
+    emb = HashingEmbedder()
+    passage = (
+        "Waiting times for a GP appointment averaged nine days, which was too long. "
+        "The health provider should reduce them to no more than five working days."
+    )
+    answer = read("To what should the health provider cut GP waiting times?", [passage], embedder=emb, threshold=0.0)
+    assert answer.answer == "no more than five working days"
