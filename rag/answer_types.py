@@ -108,7 +108,9 @@ _GIVEN_GRADE_RX = re.compile(
 _RATING_HEADS = {"grade", "grades", "rating", "ratings", "judgement", "judgements", "judgment", "judgments", "rated", "graded", "judged", "verdict", "outcome", "score", "scores"}
 _PERCENT_HEADS = {"share", "proportion", "percentage", "percent", "per", "fraction", "rate", "ratio"}
 _DATE_HEADS = {"date", "dates", "year", "years", "day", "days", "month", "months", "time", "century", "decade", "era", "season"}
-_PERSON_HEADS = {"person", "man", "woman", "inspector", "name", "people", "individual", "leader", "president", "king", "queen", "author", "chief", "director", "minister", "officer", "player", "scientist"}
+# ("people" is no head here: "which people were not protected" asks for a group, "actual and potential
+# victims", more often than for names)
+_PERSON_HEADS = {"person", "man", "woman", "inspector", "name", "individual", "leader", "president", "king", "queen", "author", "chief", "director", "minister", "officer", "player", "scientist"}
 _ORG_HEADS = {"organisation", "organization", "company", "provider", "body", "agency", "team", "council", "trust", "authority", "firm", "group", "department", "service", "party", "university", "club", "network"}
 _LOC_HEADS = {"city", "country", "place", "location", "region", "state", "area", "town", "county", "continent", "river", "street", "borough", "site", "where"}
 _MONEY_HEADS = {"cost", "costs", "price", "budget", "money", "funding", "spend", "spending", "amount", "salary", "revenue", "fee", "fees", "income", "overspend", "grant", "grants", "investment", "sum", "sums", "allocation", "award"}

@@ -25,6 +25,7 @@ def spans(text: str, kind: str | None = None) -> list[str]:
         ("How long had the post been vacant?", "duration"),
         ("For how many weeks of the year is the flat available?", "duration"),
         ("Who was the lead inspector?", "person"),
+        ("Which people did the watchdog say were not being properly protected?", "phrase"),  # a group
         ("Which organisation runs the probation service?", "org"),
         ("What grade was given for the experiences and progress of children in care?", "rating"),
         ("What was the overall effectiveness judgement for Barnet children's services?", "rating"),
