@@ -397,6 +397,11 @@ _ACRONYM_RX = re.compile(r"\b[A-Z][A-Z&]{1,6}s?\b")
 _CAPWORD = r"(?:[A-Z][a-z]*(?:[’'\-]?[A-Z][a-z’'\-]+)+|[A-Z][a-z’'\-]+|[A-Z]\.)"
 _CAPWORD_RX = re.compile(_CAPWORD)
 _NAME_RX = re.compile(rf"\b{_CAPWORD}(?:[ \t]+(?:\n[ \t]*)?(?:{_CAPWORD}|(?:de|van|von|da|al|du|le|la|of|the|and|for|upon|on)\b)){{0,5}}(?<![ \t\n])")
+# Agencies named in lower case ("information from the police", "referrals to children's social care"):
+# organisations all the same, for "which agency" questions
+_AGENCY_RX = _rx(
+    r"\b(?:the police|children['’]s social care(?: services)?|the probation service|(?:the )?youth (?:offending|justice) (?:service|team))\b"
+)
 # Words stamped on a document in capitals ("SAMPLE DOCUMENT", "OFFICIAL-SENSITIVE", "DRAFT"): a marking, no
 # organisation's initials.
 DOCUMENT_MARKINGS = frozenset("SAMPLE DOCUMENT DRAFT OFFICIAL SENSITIVE CONFIDENTIAL RESTRICTED NOTE".split())
@@ -615,6 +620,8 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
         prev = _WORD_BEFORE_RX.search(text, max(0, start - 60), start)
         if prev and prev.group(1).lower() in _ROLE_DETERMINERS:
             add(prev.start(1), m.end(), ROLE)
+    for m in may(_AGENCY_RX, "police" in lowered or "social care" in lowered or "probation service" in lowered or "youth" in lowered):
+        add(m.start(), m.end(), ORG)
     for m in _ACRONYM_RX.finditer(text):
         # a plural acronym names a group of people ("PAs", "IROs", "GPs"), not an organisation
         word = m.group(0)

@@ -415,3 +415,8 @@ def test_working_days_and_no_more_than_are_part_of_a_duration():
     assert "no more than five working days" in spans("The provider should reduce them to no more than five working days.", "duration")
     assert "20 school days" in spans("Pupils missed 20 school days.", "duration")
     assert "no fewer than 12" in spans("There were no fewer than 12 visits.", "count")
+
+
+def test_agencies_named_in_lower_case_are_organisations():
+    text = "Information from the police about call-outs, and from children’s social care services, was not used."
+    assert {"the police", "children’s social care services"} <= set(spans(text, "org"))
