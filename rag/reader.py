@@ -1336,10 +1336,15 @@ _ANSWER_KIND_WORDS = frozenset(
 )
 
 
+# Words for who says it ("according to the watchdog", "did the regulator say"): a report rarely calls
+# itself a watchdog, so they are never missing either.
+_SOURCE_KEYS = frozenset(k for w in "watchdog watchdogs regulator regulators say tell according".split() for k in _keys(w))
+
+
 def _without_answer_kind(q: _Question) -> dict[str, float]:
     """q.weights without the keys of the words naming the kind of answer, and of a typed question's head
     (but a count's: "how many children" is answered by "612 children"; development cost 89 -> 88)."""
-    drop = {k for w in _ANSWER_KIND_WORDS for k in _keys(w)}
+    drop = {k for w in _ANSWER_KIND_WORDS for k in _keys(w)} | _SOURCE_KEYS
     if q.tag not in (PHRASE, COUNT) and q.head:
         drop.add(q.head)
     return {k: w for k, w in q.weights.items() if k not in drop}

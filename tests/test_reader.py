@@ -251,6 +251,9 @@ def test_the_words_naming_the_kind_of_answer_are_never_missing():
     assert R.stem("kind") not in miss and R.stem("equipment") in miss
     # a phrase question's head stays: "what status has Camden given" is answered by a status only in name
     assert R.stem("status") in R._miss_weights("What status has Camden council given to care experience?")
+    # nor are the words for who says it: a report never calls itself "the watchdog"
+    miss = R._miss_weights("Which people did the watchdog say were not protected when interventions were delivered?")
+    assert R.stem("watchdog") not in miss and R.stem("say") not in miss and R.stem("intervention") in miss
 
 
 def test_the_main_verb_of_a_do_question_counts_as_a_verb_though_tagged_a_noun():
