@@ -10,6 +10,7 @@ from typing import Callable, Sequence, TypeVar
 
 import numpy as np
 
+from .answer_types import RATING, question_type, typed_spans
 from .embedding import Embedder, default_embedder
 from .lexical import document_name
 from .reader import YEAR_RX, CorpusIdf, SentenceCandidate, default_threshold, document_keys, rank_answers, refers_back
@@ -28,6 +29,31 @@ READER_PASSAGES = 8
 
 class QuestionError(ValueError):
     """The question cannot be asked as given; the message says why."""
+
+
+OVERALL_RATING_ROWS = True
+_OVERALL_RX = re.compile(r"\boverall\b", re.I)
+
+
+def _overall_rating_sentences(data: IndexData, named: Sequence[int]) -> list[int]:
+    """Sentences of the named documents that state an overall grade ("Overall rating for London CRC:
+    Requires improvement.", "Overall effectiveness Good")."""
+    out: list[int] = []
+    for doc in named:
+        out.extend(_per_document(_overall_rows, data, doc, lambda _pages, doc=doc: _find_overall_rows(data, doc)))
+    return out
+
+
+_overall_rows: dict[int, tuple[IndexData, dict[int, list[int]]]] = {}
+
+
+def _find_overall_rows(data: IndexData, doc: int) -> list[int]:
+    out = []
+    for s in np.flatnonzero(data.sent_doc == doc):
+        text = data.sentence_text(int(s))
+        if len(text) < 300 and _OVERALL_RX.search(text) and any(kind == RATING for _, _, kind in typed_spans(text)):
+            out.append(int(s))
+    return out
 
 
 def check_question(question: str) -> str:
@@ -193,7 +219,7 @@ class Assistant:
         hits = hybrid_search(data, q, qv, max(top_k, READER_PASSAGES), documents=documents, named=named)
         t2 = time.perf_counter()
 
-        candidates, where = self.candidates(data, hits, named)
+        candidates, where = self.candidates(data, hits, named, q)
         ranked = (
             rank_answers(q, candidates, embedder=self.embedder, question_vector=qv, top_n=3, corpus_idf=self.corpus_idf(data))
             if candidates
@@ -242,7 +268,7 @@ class Assistant:
 
     @staticmethod
     def candidates(
-        data: IndexData, hits: Sequence[tuple[int, float]], named: Sequence[int] = ()
+        data: IndexData, hits: Sequence[tuple[int, float]], named: Sequence[int] = (), question: str = ""
     ) -> tuple[list[SentenceCandidate], list[tuple[int, int]]]:
         """The sentences of the best retrieved chunks, once each, and where each lies.
 
@@ -280,6 +306,22 @@ class Assistant:
                     where.append((s, s + 1))
                     # the question is about the label, so the label's vector stands for the pair
                     candidates.append(SentenceCandidate(text=data.sentences_text(s, s + 1), vector=vector, label=text, **common))
+        if OVERALL_RATING_ROWS and named and question and question_type(question).expected == RATING:
+            # "What verdict did the inspectorate reach overall on ...?": the named report's overall grade is
+            # read whatever the passages retrieved for the question's words ("verdict" is not "rating")
+            rank = min(len(hits), READER_PASSAGES)
+            for s in _overall_rating_sentences(data, named):
+                if s in seen:
+                    continue
+                seen.add(s)
+                doc = int(data.sent_doc[s])
+                record = data.documents[doc]
+                where.append((s, s))
+                candidates.append(SentenceCandidate(
+                    text=data.sentence_text(s), vector=np.asarray(data.sent_vectors[s]), passage=rank, retrieval_score=0.0,
+                    title=document_name(record.title, record.path), named=True, doc_year=cover_year(data, doc),
+                    doc_keys=document_words(data, doc),
+                ))
         return candidates, where
 
     # -- helpers -------------------------------------------------------------------------------

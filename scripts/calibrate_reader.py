@@ -150,7 +150,7 @@ def corpus_rows(index: Path, questions: Path) -> tuple[np.ndarray, np.ndarray, n
         qv = assistant.embedder.embed([item.question])[0]
         named = named_documents(data, item.question)
         hits = hybrid_search(data, item.question, qv, READER_PASSAGES, named=named)
-        cands, _ = assistant.candidates(data, hits, named)
+        cands, _ = assistant.candidates(data, hits, named, item.question)
         pred, x = best_features(item.question, cands, np.vstack([c.vector for c in cands]), qv, True, assistant.corpus_idf(data))
         X.append(x)
         # right as `rag eval` counts it (span F1 >= 0.5), the figure the threshold is chosen for
@@ -174,7 +174,7 @@ def ofsted_rows(index: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         others = [d.path for d in data.documents if Path(d.path).name != item.document]
         for documents, drop_answer in ((None, False), (others, False), (None, True)):
             hits = hybrid_search(data, item.question, qv, READER_PASSAGES, documents=documents, named=named)
-            cands, _ = assistant.candidates(data, hits, named)
+            cands, _ = assistant.candidates(data, hits, named, item.question)
             if drop_answer:
                 cands = [c for c in cands if not holds_answer(c.text, item.answers)]
             if not cands:

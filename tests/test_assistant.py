@@ -173,3 +173,31 @@ def test_a_document_s_own_year_is_its_inspection_dates_or_the_one_its_cover_name
     data = Assistant.open(tmp_path / "index", embedder=fake_embedder).data
     years = {d.path: cover_year(data, i) for i, d in enumerate(data.documents)}
     assert years == {"report.txt": "2024", "council.txt": "2023", "letter.txt": "2023", "undated.txt": ""}
+
+
+def test_a_grade_question_reads_the_named_report_s_overall_rating_wherever_retrieval_looked(tmp_path, fake_embedder):
+    # "verdict" is not "rating": the passages retrieved for the question's words may miss the cover's grade,
+    # so a grade question about a named report also reads that report's overall-rating sentences
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    filler = " ".join(f"Sample paragraph {i}: the service worked with partners on case {i} and kept records." for i in range(60))
+    (folder / "northvale-probation-sample.txt").write_text(
+        "Sample inspection of North Vale probation service.\n\nOverall rating for North Vale: Requires improvement.\n\n"
+        + filler + "\n\nThe verdict of the probation inspectorate was reached after two weeks of fieldwork.\n",
+        encoding="utf-8",
+    )
+    (folder / "other-sample.txt").write_text("Sample note. The kitchen served 431 meals.\n", encoding="utf-8")
+    build_index(folder, tmp_path / "index", embedder=fake_embedder)
+    assistant = Assistant.open(tmp_path / "index", embedder=fake_embedder)
+    data = assistant._data
+    question = "What verdict did the probation inspectorate reach overall on North Vale?"
+    named = [i for i, d in enumerate(data.documents) if d.path.startswith("northvale")]
+    last = [(len(data.chunk_doc) - 1, 1.0)]  # only the last passage retrieved, far from the cover
+    without, _ = assistant.candidates(data, last, named)
+    with_rows, where = assistant.candidates(data, last, named, question)
+    assert not any("Overall rating" in c.text for c in without)
+    rows = [c for c in with_rows if "Overall rating" in c.text]
+    assert len(rows) == 1 and rows[0].named and len(where) == len(with_rows)
+    # and not for other kinds of question
+    other, _ = assistant.candidates(data, last, named, "How many weeks of fieldwork were there in North Vale?")
+    assert not any("Overall rating" in c.text for c in other)
