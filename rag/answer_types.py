@@ -110,7 +110,10 @@ _PERCENT_HEADS = {"share", "proportion", "percentage", "percent", "per", "fracti
 _DATE_HEADS = {"date", "dates", "year", "years", "day", "days", "month", "months", "time", "century", "decade", "era", "season"}
 # ("people" is no head here: "which people were not protected" asks for a group, "actual and potential
 # victims", more often than for names)
-_PERSON_HEADS = {"person", "man", "woman", "inspector", "name", "individual", "leader", "president", "king", "queen", "author", "chief", "director", "minister", "officer", "player", "scientist"}
+_PERSON_HEADS = {
+    "person", "man", "woman", "inspector", "name", "individual", "leader", "president", "king", "queen", "author", "chief",
+    "director", "minister", "officer", "player", "scientist",
+}
 _ORG_HEADS = {"organisation", "organization", "company", "provider", "body", "agency", "team", "council", "trust", "authority", "firm", "group", "department", "service", "party", "university", "club", "network"}
 _LOC_HEADS = {"city", "country", "place", "location", "region", "state", "area", "town", "county", "continent", "river", "street", "borough", "site", "where"}
 _MONEY_HEADS = {"cost", "costs", "price", "budget", "money", "funding", "spend", "spending", "amount", "salary", "revenue", "fee", "fees", "income", "overspend", "grant", "grants", "investment", "sum", "sums", "allocation", "award"}
@@ -299,7 +302,10 @@ def question_type(question: str) -> QuestionType:
 # ---------------------------------------------------------------------------------------------
 # Typed spans inside a sentence
 # ---------------------------------------------------------------------------------------------
-_MOD = r"(?:(?:much |far |slightly |just |well |no |not )?(?:more|less|fewer|greater|lower|higher) than|over|under|almost|nearly|around|about|approximately|roughly|up to|at least|at most|just over|just under|some|only|fewer than|below|above)"
+_MOD = (
+    r"(?:(?:much |far |slightly |just |well |no |not )?(?:more|less|fewer|greater|lower|higher) than|over|under|almost|nearly"
+    r"|around|about|approximately|roughly|up to|at least|at most|just over|just under|some|only|fewer than|below|above)"
+)
 _NUM = r"\d+(?:[.,]\d+)*"
 # flexible whitespace between words: PDF text may break a line anywhere (no literal spaces here, see _rx)
 _S = r"[\x20\t\u00a0]+(?:\n[\x20\t\u00a0]*)?|[\x20\t\u00a0]*\n[\x20\t\u00a0]*"
@@ -334,14 +340,16 @@ _DATE_RX = _rx(
 )
 _DURATION_UNIT = r"(?:years?|months?|weeks?|days?|nights?|hours?|minutes?|decades?|centuries)"
 _DURATION_RX = _rx(
-    rf"(?:(?:the|a) )?(?:(?:past|last|next|first|previous|following) )?(?:{_MOD} )?(?:{_NUM}|{_NUM_WORD}|a|an|several|few)(?:-| )(?:(?:and a half|full|calendar|working|school|business|clear) )?{_DURATION_UNIT}\b"
+    rf"(?:(?:the|a) )?(?:(?:past|last|next|first|previous|following) )?(?:{_MOD} )?(?:{_NUM}|{_NUM_WORD}|a|an|several|few)(?:-| )"
+    rf"(?:(?:and a half|full|calendar|working|school|business|clear) )?{_DURATION_UNIT}\b"
     # "1 hour and 45 minutes": one duration
     rf"(?: and (?:{_NUM}|{_NUM_WORD}|a|an) {_DURATION_UNIT}\b)?"
 )
 # A period named without a number: "in the months ahead", "over the coming year", "the past few weeks"
 _PERIOD_UNIT = r"(?:years?|months?|weeks?|days?|decades?)"
 _RELATIVE_PERIOD_RX = _rx(
-    rf"\bthe (?:(?:coming|next|following|past|last|previous|recent) (?:few |several |two |three )?{_PERIOD_UNIT}|{_PERIOD_UNIT} (?:ahead|to come))\b"
+    rf"\bthe (?:(?:coming|next|following|past|last|previous|recent) (?:few |several |two |three )?{_PERIOD_UNIT}"
+    rf"|{_PERIOD_UNIT} (?:ahead|to come))\b"
 )
 # Ages and age ranges: "aged 12 to 24", "16- and 17-year-olds", "under-fives", "age 19 or above"
 _AGE_NUM = rf"(?:{_NUM}|{_NUM_WORD})"
@@ -356,7 +364,8 @@ _AGE_RX = _rx(
 )
 # "paying their council tax until they are 25": the age at which something stops or starts
 _AGE_REACHED_RX = _rx(
-    r"\b(?:until|till|when|once|before|after|by the time) (?:they|he|she|young people|children|care leavers|the young person|a child) "
+    r"\b(?:until|till|when|once|before|after|by the time) "
+    r"(?:they|he|she|young people|children|care leavers|the young person|a child) "
     rf"(?:are|is|turn|turns|reach|reaches|become|becomes) (?P<n>{_AGE_NUM})\b(?! ?(?:%|per\b|percent))"
 )
 _AGE_REACHED_WORDS = frozenset({"until", "till", "when", "once", "before", "after", "time"})
@@ -400,7 +409,8 @@ _NAME_RX = re.compile(rf"\b{_CAPWORD}(?:[ \t]+(?:\n[ \t]*)?(?:{_CAPWORD}|(?:de|v
 # Agencies named in lower case ("information from the police", "referrals to children's social care"):
 # organisations all the same, for "which agency" questions
 _AGENCY_RX = _rx(
-    r"\b(?:the police|children['’]s social care(?: services)?|the probation service|(?:the )?youth (?:offending|justice) (?:service|team))\b"
+    r"\b(?:the police|children['’]s social care(?: services)?|the probation service"
+    r"|(?:the )?youth (?:offending|justice) (?:service|team))\b"
 )
 # Words stamped on a document in capitals ("SAMPLE DOCUMENT", "OFFICIAL-SENSITIVE", "DRAFT"): a marking, no
 # organisation's initials.
@@ -620,7 +630,8 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
         prev = _WORD_BEFORE_RX.search(text, max(0, start - 60), start)
         if prev and prev.group(1).lower() in _ROLE_DETERMINERS:
             add(prev.start(1), m.end(), ROLE)
-    for m in may(_AGENCY_RX, "police" in lowered or "social care" in lowered or "probation service" in lowered or "youth" in lowered):
+    agency_words = ("police", "social care", "probation service", "youth")
+    for m in may(_AGENCY_RX, any(w in lowered for w in agency_words)):
         add(m.start(), m.end(), ORG)
     for m in _ACRONYM_RX.finditer(text):
         # a plural acronym names a group of people ("PAs", "IROs", "GPs"), not an organisation

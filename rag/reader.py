@@ -201,7 +201,11 @@ def refers_back(text: str) -> bool:
     with a pronoun for the person it names ("He judged the leadership to be strong"), or counts those "in
     this situation": the question names what that one counts ("children with SEND", "care leavers aged 21
     who lost their support") or who ("Justin Russell"), so both are read together."""
-    return _REFERS_BACK_RX.match(text) is not None or _SITUATION_RX.search(text) is not None or _PRONOUN_OBJECT_RX.search(text) is not None
+    return (
+        _REFERS_BACK_RX.match(text) is not None
+        or _SITUATION_RX.search(text) is not None
+        or _PRONOUN_OBJECT_RX.search(text) is not None
+    )
 
 
 def document_keys(pages: Sequence[str]) -> frozenset[str]:
@@ -1797,7 +1801,12 @@ def _prefer_whole_phrases(question: str, s: _Sentence, sp: _Spans, z: np.ndarray
             modifier(begin - 1)
             # not over a coordinate the question names: "Alongside police officers and health visitors, which
             # staff ...?" asks for "education staff", the one "police officers, health visitors and" leave out
-            or (begin > 1 and toks[begin - 1].lower() in _COORDINATORS and modifier(begin - 2) and not named_in_question(begin - 2))
+            or (
+                begin > 1
+                and toks[begin - 1].lower() in _COORDINATORS
+                and modifier(begin - 2)
+                and not named_in_question(begin - 2)
+            )
         ):
             begin -= 1
         k_whole = index.get((begin, end))
@@ -2739,7 +2748,8 @@ def _rank(
                 type_ok = type_ok * np.array([is_frequency(t) for t in texts])
             if q.tag == DURATION and not ahead_asked:
                 # "over what period had turnover fallen" is not answered by "expected to fall over the coming year"
-                type_ok = type_ok * np.array([_AHEAD_RX.search(s.text, s.starts[i], s.ends[j]) is None for i, j in zip(sp.I, sp.J)])
+                ahead = [_AHEAD_RX.search(s.text, s.starts[i], s.ends[j]) is not None for i, j in zip(sp.I, sp.J)]
+                type_ok = type_ok * ~np.array(ahead, dtype=bool)
             z = z + TYPE_PRIOR * type_ok
         if q.tag == RATING:
             # SQuAD has no rating questions, so this type's match weight is a fixed prior, not learned

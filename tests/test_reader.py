@@ -597,32 +597,34 @@ def test_a_place_is_not_the_organisation_a_question_asks_for():
     assert answer.answer == "Northgate Learning"
 
 
+def _after_whole_phrases(question: str, sentence: str, part: str) -> dict[str, float]:
+    """Span scores after `_prefer_whole_phrases`, every span at 0 but `part` at 5."""
+    from rag import reader as R
+
+    _, s, sp, texts = _spans(question, sentence)
+    z = np.zeros(len(texts))
+    z[texts.index(part)] = 5.0
+    R._prefer_whole_phrases(question, s, sp, z)
+    return dict(zip(texts, z))
+
+
 def test_a_noun_phrase_the_question_names_is_quoted_whole():
     from rag import reader as R
 
-    question = "In which therapies must the partnership tackle delays?"
     sentence = "Leaders should address the delays in the provision of speech and language and occupational therapies."
-    q, s, sp, texts = _spans(question, sentence)
-    z = np.zeros(len(texts))
-    z[texts.index("occupational")] = 5.0
-    R._prefer_whole_phrases(question, s, sp, z)
-    whole = z[texts.index("speech and language and occupational therapies")]
-    assert whole > 5.0 and whole > z[texts.index("provision of speech")]
+    z = _after_whole_phrases("In which therapies must the partnership tackle delays?", sentence, "occupational")
+    whole = z["speech and language and occupational therapies"]
+    assert whole > 5.0 and whole > z["provision of speech"]
     # "which kind of equipment" names "equipment", not "kind"
     assert R._wh_nouns("Which kind of equipment is hard to obtain?") == frozenset(R._keys("equipment"))
 
 
 def test_a_whole_phrase_leaves_out_the_coordinates_the_question_names():
-    from rag import reader as R
-
     question = "Alongside police officers and health visitors, which staff make up the front door team?"
     sentence = "The front door is a multi-agency team that includes police officers, health visitors and education staff."
-    q, s, sp, texts = _spans(question, sentence)
-    z = np.zeros(len(texts))
-    z[texts.index("education staff")] = 5.0
-    R._prefer_whole_phrases(question, s, sp, z)
-    assert z[texts.index("education staff")] == 5.0
-    assert z[texts.index("includes police officers, health visitors and education staff")] < 5.0
+    z = _after_whole_phrases(question, sentence, "education staff")
+    assert z["education staff"] == 5.0
+    assert z["includes police officers, health visitors and education staff"] < 5.0
 
 
 def test_a_sentence_counting_within_the_one_before_is_read_with_it():
@@ -1446,7 +1448,10 @@ def test_a_place_the_question_names_that_the_document_never_does_lowers_the_conf
     from rag import reader as R
     from rag.reader import SentenceCandidate, document_keys
 
-    pages = ["Ofsted inspection of Barnet local authority children’s services.", "Overall effectiveness: Good. Leaders know their services well."]
+    pages = [
+        "Ofsted inspection of Barnet local authority children’s services.",
+        "Overall effectiveness: Good. Leaders know their services well.",
+    ]
     cand = SentenceCandidate(text=pages[1], passage=0, doc_keys=document_keys(pages))
     assert R._name_absent("What overall judgement did Ofsted give Hertfordshire's children's services?", cand, None)
     assert not R._name_absent("What overall judgement did Ofsted give Barnet's children's services?", cand, None)
