@@ -47,9 +47,12 @@ def _overall_rating_sentences(data: IndexData, named: Sequence[int]) -> list[int
 _overall_rows: dict[int, tuple[IndexData, dict[int, list[int]]]] = {}
 
 
+OVERALL_RATING_PAGES = 3  # a report states its overall grade on its cover or summary, never deep inside
+
+
 def _find_overall_rows(data: IndexData, doc: int) -> list[int]:
     out = []
-    for s in np.flatnonzero(data.sent_doc == doc):
+    for s in np.flatnonzero((data.sent_doc == doc) & (data.sent_page <= OVERALL_RATING_PAGES)):
         text = data.sentence_text(int(s))
         if len(text) < 300 and _OVERALL_RX.search(text) and any(kind == RATING for _, _, kind in typed_spans(text)):
             out.append(int(s))
