@@ -15,7 +15,7 @@ from .embedding import Embedder, default_embedder
 from .lexical import document_name
 from .reader import YEAR_RX, CorpusIdf, SentenceCandidate, default_threshold, document_keys, rank_answers, refers_back
 from .results import Answer, Citation, Hit
-from .retrieval import hybrid_search, named_documents
+from .retrieval import allowed_documents, hybrid_search, named_documents
 from .sentences import VALUE_WORDS, is_label_line, row_label
 from .store import CURRENT_FILE, DocumentRecord, IndexData, load_index
 
@@ -222,7 +222,10 @@ class Assistant:
         hits = hybrid_search(data, q, qv, max(top_k, READER_PASSAGES), documents=documents, named=named)
         t2 = time.perf_counter()
 
-        candidates, where = self.candidates(data, hits, named, q)
+        allowed = allowed_documents(data, documents)
+        # the overall-rating rows read for a grade question come from named documents the user allows only
+        readable = named if allowed is None else [d for d in named if d in set(allowed)]
+        candidates, where = self.candidates(data, hits, readable, q)
         ranked = (
             rank_answers(q, candidates, embedder=self.embedder, question_vector=qv, top_n=3, corpus_idf=self.corpus_idf(data))
             if candidates

@@ -125,12 +125,19 @@ def _lexical_query(question: str, vocab: dict[str, int]) -> str:
     return question + (" " + " ".join(extra) if extra else "")
 
 
-def allowed_chunks(data: IndexData, documents: Sequence[str] | None) -> np.ndarray | None:
-    """Chunk ids of the chosen documents (by path or alias), or None for no restriction."""
+def allowed_documents(data: IndexData, documents: Sequence[str] | None) -> list[int] | None:
+    """Ids of the chosen documents (by path or alias), or None for no restriction."""
     if not documents:
         return None
     wanted = set(documents)
-    doc_ids = [i for i, d in enumerate(data.documents) if d.path in wanted or wanted.intersection(d.aliases)]
+    return [i for i, d in enumerate(data.documents) if d.path in wanted or wanted.intersection(d.aliases)]
+
+
+def allowed_chunks(data: IndexData, documents: Sequence[str] | None) -> np.ndarray | None:
+    """Chunk ids of the chosen documents (by path or alias), or None for no restriction."""
+    doc_ids = allowed_documents(data, documents)
+    if doc_ids is None:
+        return None
     if not doc_ids:
         return np.zeros(0, dtype=np.int64)
     return np.flatnonzero(np.isin(data.chunk_doc, doc_ids)).astype(np.int64)

@@ -201,3 +201,19 @@ def test_a_grade_question_reads_the_named_report_s_overall_rating_wherever_retri
     # and not for other kinds of question
     other, _ = assistant.candidates(data, last, named, "How many weeks of fieldwork were there in North Vale?")
     assert not any("Overall rating" in c.text for c in other)
+
+
+def test_a_grade_question_restricted_to_other_documents_reads_no_named_report_s_rating(tmp_path, fake_embedder):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "northvale-probation-sample.txt").write_text(
+        "Sample inspection of North Vale probation service.\n\nOverall rating for North Vale: Requires improvement.\n",
+        encoding="utf-8",
+    )
+    (folder / "other-sample.txt").write_text("Sample note. The kitchen served 431 meals and was rated good.\n", encoding="utf-8")
+    build_index(folder, tmp_path / "index", embedder=fake_embedder)
+    assistant = Assistant.open(tmp_path / "index", embedder=fake_embedder)
+    question = "What verdict did the probation inspectorate reach overall on North Vale?"
+    restricted = assistant.ask(question, documents=["other-sample.txt"], threshold=0.0)
+    assert all(c.document == "other-sample.txt" for c in restricted.citations)
+    assert assistant.ask(question, threshold=0.0).answer == "Requires improvement"
