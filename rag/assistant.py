@@ -15,7 +15,7 @@ from .embedding import Embedder, default_embedder
 from .lexical import document_name
 from .reader import YEAR_RX, CorpusIdf, SentenceCandidate, default_threshold, document_keys, rank_answers, refers_back
 from .results import Answer, Citation, Hit
-from .retrieval import allowed_documents, hybrid_search, named_documents
+from .retrieval import hybrid_search, named_documents
 from .sentences import VALUE_WORDS, is_label_line, row_label
 from .store import CURRENT_FILE, DocumentRecord, IndexData, load_index
 
@@ -32,7 +32,9 @@ class QuestionError(ValueError):
 
 
 OVERALL_RATING_ROWS = True
+OVERALL_RATING_PAGES = 3  # a report states its overall grade on its cover or summary, never deep inside
 _OVERALL_RX = re.compile(r"\boverall\b", re.I)
+_overall_rows: dict[int, tuple[IndexData, dict[int, list[int]]]] = {}
 
 
 def _overall_rating_sentences(data: IndexData, named: Sequence[int]) -> list[int]:
@@ -42,12 +44,6 @@ def _overall_rating_sentences(data: IndexData, named: Sequence[int]) -> list[int
     for doc in named:
         out.extend(_per_document(_overall_rows, data, doc, lambda _pages, doc=doc: _find_overall_rows(data, doc)))
     return out
-
-
-_overall_rows: dict[int, tuple[IndexData, dict[int, list[int]]]] = {}
-
-
-OVERALL_RATING_PAGES = 3  # a report states its overall grade on its cover or summary, never deep inside
 
 
 def _find_overall_rows(data: IndexData, doc: int) -> list[int]:
@@ -218,14 +214,11 @@ class Assistant:
         threshold = self.threshold if threshold is None else threshold
         qv = self.embedder.embed([q])[0]
         t1 = time.perf_counter()
-        named = named_documents(data, q)
+        named = named_documents(data, q, documents=documents)
         hits = hybrid_search(data, q, qv, max(top_k, READER_PASSAGES), documents=documents, named=named)
         t2 = time.perf_counter()
 
-        allowed = allowed_documents(data, documents)
-        # the overall-rating rows read for a grade question come from named documents the user allows only
-        readable = named if allowed is None else [d for d in named if d in set(allowed)]
-        candidates, where = self.candidates(data, hits, readable, q)
+        candidates, where = self.candidates(data, hits, named, q)
         ranked = (
             rank_answers(q, candidates, embedder=self.embedder, question_vector=qv, top_n=3, corpus_idf=self.corpus_idf(data))
             if candidates

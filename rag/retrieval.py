@@ -62,8 +62,20 @@ def _capitalised_words(question: str) -> set[str]:
     return out
 
 
-def named_documents(data: IndexData, question: str, share: float = RetrievalSettings.naming_share) -> list[int]:
-    """Documents the question names by a distinctive title or file-name word, best match first."""
+def named_documents(
+    data: IndexData, question: str, share: float = RetrievalSettings.naming_share, *, documents: Sequence[str] | None = None
+) -> list[int]:
+    """Documents the question names by a distinctive title or file-name word, best match first; with
+    `documents`, only those among the chosen ones (a restricted question reads nothing from the others)."""
+    named = _documents_named(data, question, share)
+    allowed = allowed_documents(data, documents)
+    if allowed is None:
+        return named
+    chosen = set(allowed)
+    return [d for d in named if d in chosen]
+
+
+def _documents_named(data: IndexData, question: str, share: float) -> list[int]:
     n = len(data.documents)
     if n == 0:
         return []

@@ -170,9 +170,10 @@ def ofsted_rows(index: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     X, y, answerable = [], [], []
     for item in items:
         qv = assistant.embedder.embed([item.question])[0]
-        named = named_documents(data, item.question)
         others = [d.path for d in data.documents if Path(d.path).name != item.document]
         for documents, drop_answer in ((None, False), (others, False), (None, True)):
+            # with the report left out, nothing of it is read (not even its overall-rating rows)
+            named = named_documents(data, item.question, documents=documents)
             hits = hybrid_search(data, item.question, qv, READER_PASSAGES, documents=documents, named=named)
             cands, _ = assistant.candidates(data, hits, named, item.question)
             if drop_answer:

@@ -175,26 +175,34 @@ def test_a_document_s_own_year_is_its_inspection_dates_or_the_one_its_cover_name
     assert years == {"report.txt": "2024", "council.txt": "2023", "letter.txt": "2023", "undated.txt": ""}
 
 
+_VERDICT = "What verdict did the probation inspectorate reach overall on North Vale?"
+
+
+def _north_vale(tmp_path, fake_embedder, body: str = "", other: str = "The kitchen served 431 meals.") -> Assistant:
+    """An index of a probation report whose cover gives its overall rating, then `body`, and one other note."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "northvale-probation-sample.txt").write_text(
+        "Sample inspection of North Vale probation service.\n\nOverall rating for North Vale: Requires improvement.\n"
+        + body,
+        encoding="utf-8",
+    )
+    (folder / "other-sample.txt").write_text(f"Sample note. {other}\n", encoding="utf-8")
+    build_index(folder, tmp_path / "index", embedder=fake_embedder)
+    return Assistant.open(tmp_path / "index", embedder=fake_embedder)
+
+
 def test_a_grade_question_reads_the_named_report_s_overall_rating_wherever_retrieval_looked(tmp_path, fake_embedder):
     # "verdict" is not "rating": the passages retrieved for the question's words may miss the cover's grade,
     # so a grade question about a named report also reads that report's overall-rating sentences
-    folder = tmp_path / "corpus"
-    folder.mkdir()
     filler = " ".join(f"Sample paragraph {i}: the service worked with partners on case {i} and kept records." for i in range(60))
-    (folder / "northvale-probation-sample.txt").write_text(
-        "Sample inspection of North Vale probation service.\n\nOverall rating for North Vale: Requires improvement.\n\n"
-        + filler + "\n\nThe verdict of the probation inspectorate was reached after two weeks of fieldwork.\n",
-        encoding="utf-8",
-    )
-    (folder / "other-sample.txt").write_text("Sample note. The kitchen served 431 meals.\n", encoding="utf-8")
-    build_index(folder, tmp_path / "index", embedder=fake_embedder)
-    assistant = Assistant.open(tmp_path / "index", embedder=fake_embedder)
+    body = "\n" + filler + "\n\nThe verdict of the probation inspectorate was reached after two weeks of fieldwork.\n"
+    assistant = _north_vale(tmp_path, fake_embedder, body)
     data = assistant._data
-    question = "What verdict did the probation inspectorate reach overall on North Vale?"
     named = [i for i, d in enumerate(data.documents) if d.path.startswith("northvale")]
     last = [(len(data.chunk_doc) - 1, 1.0)]  # only the last passage retrieved, far from the cover
     without, _ = assistant.candidates(data, last, named)
-    with_rows, where = assistant.candidates(data, last, named, question)
+    with_rows, where = assistant.candidates(data, last, named, _VERDICT)
     assert not any("Overall rating" in c.text for c in without)
     rows = [c for c in with_rows if "Overall rating" in c.text]
     assert len(rows) == 1 and rows[0].named and len(where) == len(with_rows)
@@ -204,16 +212,7 @@ def test_a_grade_question_reads_the_named_report_s_overall_rating_wherever_retri
 
 
 def test_a_grade_question_restricted_to_other_documents_reads_no_named_report_s_rating(tmp_path, fake_embedder):
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    (folder / "northvale-probation-sample.txt").write_text(
-        "Sample inspection of North Vale probation service.\n\nOverall rating for North Vale: Requires improvement.\n",
-        encoding="utf-8",
-    )
-    (folder / "other-sample.txt").write_text("Sample note. The kitchen served 431 meals and was rated good.\n", encoding="utf-8")
-    build_index(folder, tmp_path / "index", embedder=fake_embedder)
-    assistant = Assistant.open(tmp_path / "index", embedder=fake_embedder)
-    question = "What verdict did the probation inspectorate reach overall on North Vale?"
-    restricted = assistant.ask(question, documents=["other-sample.txt"], threshold=0.0)
+    assistant = _north_vale(tmp_path, fake_embedder, other="The kitchen served 431 meals and was rated good.")
+    restricted = assistant.ask(_VERDICT, documents=["other-sample.txt"], threshold=0.0)
     assert all(c.document == "other-sample.txt" for c in restricted.citations)
-    assert assistant.ask(question, threshold=0.0).answer == "Requires improvement"
+    assert assistant.ask(_VERDICT, threshold=0.0).answer == "Requires improvement"
