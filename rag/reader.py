@@ -612,7 +612,7 @@ def _sentence_features(
         if compat:
             for i, j, kind in s.typed:
                 if kind in compat and not al[i : j + 1].any():
-                    if ahead_unasked and _AHEAD_RX.search(s.text, s.starts[i], s.ends[j]):
+                    if ahead_unasked and _still_to_come(s, i, j):
                         continue
                     has_type = 1.0
                     break
@@ -1239,6 +1239,11 @@ def _asks_ahead(question: str) -> bool:
     return _ASKS_FUTURE_RX.search(question) is not None or _ASKS_EXPECTED_RX.search(question) is not None
 
 
+def _still_to_come(s: "_Sentence", i: int, j: int) -> bool:
+    """Whether tokens i..j of the sentence name a period still to come."""
+    return _AHEAD_RX.search(s.text, s.starts[i], s.ends[j]) is not None
+
+
 def _before_year(s: _Sentence, sp: "_Spans", year: str) -> np.ndarray:
     """For each span: whether every year it names is before `year` (the document's): a date a question
     about the future ("when is the next inspection due") cannot be."""
@@ -1497,10 +1502,16 @@ def _unknown_names(question: str, corpus: CorpusIdf | None) -> list[str]:
 ABSENT_NAME_PENALTY = 3.0
 
 
-def _name_absent(question: str, candidate: SentenceCandidate, corpus: CorpusIdf | None) -> bool:
-    if candidate.doc_keys is None:
-        return False
-    return any(k not in candidate.doc_keys for k in _title_case_keys(question) if not is_common_word(k))
+def _names_absent(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.ndarray:
+    """Per candidate, 1 when the question gives a title-case name its whole document never writes."""
+    out = np.zeros(len(candidates))
+    names = [k for k in _title_case_keys(q.text) if not is_common_word(k)]
+    if not names:
+        return out
+    for k, c in enumerate(candidates):
+        if c.doc_keys is not None and any(name not in c.doc_keys for name in names):
+            out[k] = 1.0
+    return out
 
 
 @lru_cache(maxsize=4096)
@@ -1829,8 +1840,7 @@ _UNIT_NOUNS = frozenset(
     "model framework tool initiative course pathway strategy plan policy role post".split()
 )
 _WHICH_NOUN_RX = re.compile(r"\b(?:what|which)\s+(?:new\s+|dedicated\s+|specific\s+|particular\s+)*(\w+)", re.I)
-
-
+UNIT_NOUN_REACH = 3  # words read after "which" for the unit noun
 _ARTICLES = frozenset({"the", "a", "an", "this", "its", "our", "their"})
 
 
@@ -1849,9 +1859,6 @@ def _unit_noun_asked(question: str) -> frozenset[str]:
         if w.lower() in STOP or not w.isalpha() or not w.islower() or w.endswith(("ly", "ed")):
             break
     return frozenset()
-
-
-UNIT_NOUN_REACH = 3  # words read after "which" for the unit noun
 
 
 def _kind_of(question: str, s: _Sentence, sp: _Spans, which: bool = False) -> np.ndarray:
@@ -2676,10 +2683,12 @@ def _rank(
     sz_max = float(sz.max()) if len(sz) else 0.0
     top = [k for k in np.argsort(-sz, kind="stable")[:TOP_SENTENCES] if sz[k] >= sz_max - SENTENCE_MARGIN]
     ctx_miss = _missing(q, None, sents)
-    unknown_name = bool(_unknown_names(question, corpus_idf))
     ctx_soft_miss = _soft_missing(q, sents)
     year_miss = _year_missing(q, candidates)
     figure_miss = _figure_missing(q, candidates) if FIGURE_MISS_PENALTY else np.zeros(len(candidates))
+    unknown_name = bool(_unknown_names(question, corpus_idf))
+    # a name no searched document holds is UNKNOWN_NAME_PENALTY's; one the candidate's own document lacks, this
+    name_absent = _names_absent(q, candidates) if ABSENT_NAME_PENALTY and not unknown_name else np.zeros(len(candidates))
     doc_miss = _document_missing(q, questions, candidates, ctx_miss)
     often = asks_how_often(question)
     unit = asked_unit(question)
@@ -2748,8 +2757,7 @@ def _rank(
                 type_ok = type_ok * np.array([is_frequency(t) for t in texts])
             if q.tag == DURATION and not ahead_asked:
                 # "over what period had turnover fallen" is not answered by "expected to fall over the coming year"
-                ahead = [_AHEAD_RX.search(s.text, s.starts[i], s.ends[j]) is not None for i, j in zip(sp.I, sp.J)]
-                type_ok = type_ok * ~np.array(ahead, dtype=bool)
+                type_ok = type_ok * ~np.array([_still_to_come(s, i, j) for i, j in zip(sp.I, sp.J)], dtype=bool)
             z = z + TYPE_PRIOR * type_ok
         if q.tag == RATING:
             # SQuAD has no rating questions, so this type's match weight is a fixed prior, not learned
@@ -2779,9 +2787,7 @@ def _rank(
         miss, soft_miss = _missing(questions[k], feature_sents[k]), _soft_missing(questions[k], [feature_sents[k]])
         prior = -YEAR_MISS_PENALTY * year_miss[k] - PAST_MISS_PENALTY * _past_missing(q, s) - DOC_MISS_PENALTY * doc_miss[k]
         prior -= FIGURE_MISS_PENALTY * figure_miss[k]
-        prior -= UNKNOWN_NAME_PENALTY * unknown_name
-        if ABSENT_NAME_PENALTY and not unknown_name:
-            prior -= ABSENT_NAME_PENALTY * _name_absent(question, candidates[k], corpus_idf)
+        prior -= UNKNOWN_NAME_PENALTY * unknown_name + ABSENT_NAME_PENALTY * name_absent[k]
         prior -= NAME_CLASH_PENALTY * (_name_clash(question, s.text) or _name_clash(question, candidates[k].title))
         referred = _refers_to_asked(which_head, s)
         named_span = _names_something(s, sp) if name_asked else None

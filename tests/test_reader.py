@@ -1452,13 +1452,17 @@ def test_a_place_the_question_names_that_the_document_never_does_lowers_the_conf
         "Ofsted inspection of Barnet local authority children’s services.",
         "Overall effectiveness: Good. Leaders know their services well.",
     ]
-    cand = SentenceCandidate(text=pages[1], passage=0, doc_keys=document_keys(pages))
-    assert R._name_absent("What overall judgement did Ofsted give Hertfordshire's children's services?", cand, None)
-    assert not R._name_absent("What overall judgement did Ofsted give Barnet's children's services?", cand, None)
+    cand = [SentenceCandidate(text=pages[1], passage=0, doc_keys=document_keys(pages))]
+
+    def absent(question: str, candidates=cand) -> list[float]:
+        return R._names_absent(R._analyse_question(question), candidates).tolist()
+
+    assert absent("What overall judgement did Ofsted give Hertfordshire's children's services?") == [1.0]
+    assert absent("What overall judgement did Ofsted give Barnet's children's services?") == [0.0]
     # an acronym may be spelled out in the document ("HMI": "His Majesty's Inspector"), so only title-case names count
-    assert not R._name_absent("Which HMI led the inspection of Barnet?", cand, None)
+    assert absent("Which HMI led the inspection of Barnet?") == [0.0]
     # with no document known (rag.read over bare passages) nothing is absent
-    assert not R._name_absent("What did Ofsted find in Hertfordshire?", SentenceCandidate(text=pages[1], passage=0), None)
+    assert absent("What did Ofsted find in Hertfordshire?", [SentenceCandidate(text=pages[1], passage=0)]) == [0.0]
 
 
 def test_a_figure_something_is_to_be_reduced_to_is_read_with_what_it_reduces():
