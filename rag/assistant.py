@@ -32,25 +32,30 @@ class QuestionError(ValueError):
 
 
 OVERALL_RATING_ROWS = True
+# ... and the rows of its grades table ("1.1 Leadership / Good"), which a question naming one aspect asks
+# for; retrieval may miss them ("what rating did London CRC get for leadership" had answered the overall one)
+GRADE_TABLE_ROWS = True
 OVERALL_RATING_PAGES = 3  # a report states its overall grade on its cover or summary, never deep inside
 _OVERALL_RX = re.compile(r"\boverall\b", re.I)
-_overall_rows: dict[int, tuple[IndexData, dict[int, list[int]]]] = {}
+_grade_rows: dict[int, tuple[IndexData, dict[int, list[int]]]] = {}
 
 
-def _overall_rating_sentences(data: IndexData, named: Sequence[int]) -> list[int]:
+def _grade_sentences(data: IndexData, named: Sequence[int]) -> list[int]:
     """Sentences of the named documents that state an overall grade ("Overall rating for London CRC:
-    Requires improvement.", "Overall effectiveness Good")."""
+    Requires improvement.", "Overall effectiveness Good") or are a row of a grades table ("1.1 Leadership\nGood")."""
     out: list[int] = []
     for doc in named:
-        out.extend(_per_document(_overall_rows, data, doc, lambda _pages, doc=doc: _find_overall_rows(data, doc)))
+        out.extend(_per_document(_grade_rows, data, doc, lambda _pages, doc=doc: _find_grade_rows(data, doc)))
     return out
 
 
-def _find_overall_rows(data: IndexData, doc: int) -> list[int]:
+def _find_grade_rows(data: IndexData, doc: int) -> list[int]:
     out = []
     for s in np.flatnonzero((data.sent_doc == doc) & (data.sent_page <= OVERALL_RATING_PAGES)):
         text = data.sentence_text(int(s))
-        if len(text) < 300 and _OVERALL_RX.search(text) and any(kind == RATING for _, _, kind in typed_spans(text)):
+        if len(text) < 300 and (_OVERALL_RX.search(text) or (GRADE_TABLE_ROWS and row_label(text))) and any(
+            kind == RATING for _, _, kind in typed_spans(text)
+        ):
             out.append(int(s))
     return out
 
@@ -306,18 +311,20 @@ class Assistant:
                     # the question is about the label, so the label's vector stands for the pair
                     candidates.append(SentenceCandidate(text=data.sentences_text(s, s + 1), vector=vector, label=text, **common))
         if OVERALL_RATING_ROWS and named and question and question_type(question).expected == RATING:
-            # "What verdict did the inspectorate reach overall on ...?": the named report's overall grade is
-            # read whatever the passages retrieved for the question's words ("verdict" is not "rating")
+            # "What verdict did the inspectorate reach overall on ...?": the named report's overall grade (and
+            # its grades table) is read whatever the passages retrieved for the question's words ("verdict" is
+            # not "rating")
             rank = min(len(hits), READER_PASSAGES)
-            for s in _overall_rating_sentences(data, named):
+            for s in _grade_sentences(data, named):
                 if s in seen:
                     continue
                 seen.add(s)
                 doc = int(data.sent_doc[s])
                 record = data.documents[doc]
                 where.append((s, s))
+                text = data.sentence_text(s)
                 candidates.append(SentenceCandidate(
-                    text=data.sentence_text(s), vector=np.asarray(data.sent_vectors[s]), passage=rank, retrieval_score=0.0,
+                    text=text, vector=np.asarray(data.sent_vectors[s]), label=row_label(text), passage=rank, retrieval_score=0.0,
                     title=document_name(record.title, record.path), named=True, doc_year=cover_year(data, doc),
                     doc_keys=document_words(data, doc),
                 ))
@@ -359,8 +366,10 @@ class Assistant:
 
 
 def _is_value(data: IndexData, s: int, nxt: int) -> bool:
-    """Whether sentence `nxt` is a short value on the line right under sentence `s` of the same page."""
+    """Whether sentence `nxt` is a short value on the line right under sentence `s` of the same page, and
+    not a whole row itself (a column header "Rating" has no value "1.1 Leadership / Good")."""
     if data.sent_doc[s] != data.sent_doc[nxt] or data.sent_page[s] != data.sent_page[nxt]:
         return False
     gap = data.page_text(int(data.sent_doc[s]), int(data.sent_page[s]))[data.sent_end[s] : data.sent_start[nxt]]
-    return gap.count("\n") == 1 and not gap.strip() and len(data.sentence_text(nxt).split()) <= VALUE_WORDS
+    text = data.sentence_text(nxt)
+    return gap.count("\n") == 1 and not gap.strip() and len(text.split()) <= VALUE_WORDS and not row_label(text)

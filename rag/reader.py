@@ -1139,6 +1139,9 @@ LABEL_WORD_SIM = 0.4  # static-vector cosine at which a question word names a la
 _DATE_LABEL_WORDS = frozenset("date dates day days year years month".split())  # "when" names them
 
 
+_NUMBERING_RX = re.compile(r"\d+(?:\.\d+)*\.?")
+
+
 def _label_named(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.ndarray:
     """Per candidate, 1 for a table row whose label's every word the question names, exactly or by a
     near word ("Who led the inspection?" names "Lead inspector"; "leader" does not name "lead"), else 0."""
@@ -1153,7 +1156,11 @@ def _label_named(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.nd
     wh = _wh_nouns(q.text)
     vectors = default_word_vectors()
     for k in rows:
-        words = [t.lower() for t in _TOKEN_RX.findall(candidates[k].label) if _WORD_RX.search(t) and t.lower() not in STOP]
+        # a row's numbering ("1.1 Leadership", "3. Case supervision") is no word the question could name
+        words = [
+            t.lower() for t in _TOKEN_RX.findall(candidates[k].label)
+            if _WORD_RX.search(t) and t.lower() not in STOP and not _NUMBERING_RX.fullmatch(t)
+        ]
         if all(set(_keys(w)) <= names for w in words):
             continue
         if q.tag == DATE:

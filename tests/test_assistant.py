@@ -211,6 +211,22 @@ def test_a_grade_question_reads_the_named_report_s_overall_rating_wherever_retri
     assert not any("Overall rating" in c.text for c in other)
 
 
+def test_a_grade_question_naming_an_aspect_reads_the_named_report_s_ratings_table(tmp_path, fake_embedder):
+    # "What rating did London CRC get for leadership?" had answered the overall grade: the ratings table's
+    # rows were not among the passages retrieved, and their numbering ("1.1") hid the label the question names
+    filler = " ".join(f"Sample paragraph {i}: the service worked with partners on case {i} and kept records." for i in range(60))
+    table = "Ratings table\nAspect inspected\nRating\n1.1 Leadership\nGood\n1.2 Staff\nRequires improvement\n"
+    assistant = _north_vale(tmp_path, fake_embedder, table + "\n" + filler + "\n")
+    data = assistant._data
+    named = [i for i, d in enumerate(data.documents) if d.path.startswith("northvale")]
+    last = [(len(data.chunk_doc) - 1, 1.0)]
+    rows, _ = assistant.candidates(data, last, named, "What rating did North Vale get for leadership?")
+    assert {c.label for c in rows if c.label} >= {"1.1 Leadership", "1.2 Staff"}
+    assert assistant.ask("What rating did North Vale get for leadership?", threshold=0.0).answer == "Good"
+    assert assistant.ask("What rating did North Vale get for staff?", threshold=0.0).answer == "Requires improvement"
+    assert assistant.ask(_VERDICT, threshold=0.0).answer == "Requires improvement"
+
+
 def test_a_grade_question_restricted_to_other_documents_reads_no_named_report_s_rating(tmp_path, fake_embedder):
     assistant = _north_vale(tmp_path, fake_embedder, other="The kitchen served 431 meals and was rated good.")
     restricted = assistant.ask(_VERDICT, documents=["other-sample.txt"], threshold=0.0)

@@ -329,6 +329,9 @@ def test_a_table_row_whose_label_the_question_names_is_read():
     # a label that is only the document's name is a wrapped title, not a row
     title_tail = SentenceCandidate("Eastmoor\nSAMPLE DOCUMENT.", 0, label="Eastmoor")
     assert R._label_named(R._analyse_question("What drove the violence at Eastmoor?"), [title_tail]).tolist() == [0.0]
+    # a row's numbering is no word to name: "What rating did London CRC get for leadership?" names "1.1 Leadership"
+    numbered = SentenceCandidate("1.1 Leadership\nGood", 0, label="1.1 Leadership")
+    assert R._label_named(R._analyse_question("What rating did London CRC get for leadership?"), [numbered]).tolist() == [1.0]
 
 
 def test_a_named_row_is_lifted_for_a_rating_question_only_when_its_value_is_a_grade():
