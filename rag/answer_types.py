@@ -255,6 +255,12 @@ def question_type(question: str) -> QuestionType:
         expected = PHRASE  # "which judgement area was rated outstanding": the grade is given, the area asked
     elif (wh in ("what", "which") and (head in _RATING_HEADS or type_head in _RATING_HEADS or re.search(r"\b(grade|rating|judgement|judgment)\b", q))) or re.search(
         r"\bhow (?:was|were|is|are|did)\b.*\b(rated|graded|judged|assessed|scored)\b|\boverall effectiveness\b", q
+    ) or re.search(
+        # "how did London CRC do on unpaid work", "how did Ofsted grade Barnet's services for children in care":
+        # asked of a report, how something did is its grade
+        r"\bhow (?:did|does|do|has|have)\s+"
+        r"(?:(?:ofsted|inspectors|the inspectors|the inspectorate)\s+(?:rate|grade|score|judge)\b"
+        r"|(?:\S+\s+){1,8}?(?:do|fare|perform)\s+(?:on|for|in|at|with)\b)", q
     ):
         expected = RATING
     elif wh in ("what", "which") and type_head in _PERCENT_HEADS:

@@ -67,6 +67,7 @@ from .answer_types import (
 )
 from .embedding import Embedder
 from .results import Answer, Citation
+from .sentences import is_grade_row
 from .syntax import Syntax, parse_many
 from .word_vectors import default_word_vectors
 
@@ -1140,6 +1141,7 @@ _DATE_LABEL_WORDS = frozenset("date dates day days year years month".split())  #
 
 
 _NUMBERING_RX = re.compile(r"\d+(?:\.\d+)*\.?")
+PARTIAL_LABEL_SHARE = 0.5
 
 
 def _label_named(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.ndarray:
@@ -1155,6 +1157,7 @@ def _label_named(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.nd
     names = _capitalised_keys(q.text)
     wh = _wh_nouns(q.text)
     vectors = default_word_vectors()
+    partial: dict[int, float] = {}  # grade rows named in part: the share of their label's words named
     for k in rows:
         # a row's numbering ("1.1 Leadership", "3. Case supervision") is no word the question could name
         words = [
@@ -1174,6 +1177,16 @@ def _label_named(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.nd
             missing = [w for w, sim in zip(missing, near) if sim < LABEL_WORD_SIM]
         if words and not missing:
             out[k] = 1.0
+        elif words and q.tag == RATING and is_grade_row(candidates[k].text):
+            partial[k] = 1.0 - len(missing) / len(words)
+    if partial and not out.any():
+        # "How did Ofsted grade Barnet's services for children in care?" names half of the row "The experiences
+        # and progress of children in care" and less of its neighbours ("... of care leavers"): a grade question
+        # that names no row whole asks for the row it names most, if it names at least half of it
+        best = max(partial.values())
+        top = [k for k, v in partial.items() if v == best]
+        if best >= PARTIAL_LABEL_SHARE and len(top) == 1:
+            out[top[0]] = 1.0
     return out
 
 

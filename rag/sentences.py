@@ -210,6 +210,11 @@ def _inline_label(text: str) -> str:
     return label
 
 
+def is_grade_row(text: str) -> bool:
+    """Whether a sentence unit is a whole judgement-table row ("Respect\nReasonably good")."""
+    return bool(_grade_row_label(text))
+
+
 def _grade_row_label(text: str) -> str:
     """The label of a judgement-table row the segmenter keeps as one unit: "label line(s)\ngrade"
     ("Respect\nReasonably good") or one line "label grade" ("Overall effectiveness Good"), or ""."""

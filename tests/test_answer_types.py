@@ -17,6 +17,11 @@ def spans(text: str, kind: str | None = None) -> list[str]:
         ("What proportion of children were seen within a week?", "percent"),
         ("What percentage of plans were reviewed?", "percent"),
         ("How many children were referred?", "count"),
+        # asked of a report, how something did is its grade; how people did something is a manner
+        ("How did London CRC do on unpaid work?", "rating"),
+        ("How did Waltham Forest's services for children in care fare at the July 2024 inspection?", "rating"),
+        ("How did Ofsted grade Barnet's services for children in care?", "rating"),
+        ("How did staff do their work?", "manner"),
         ("How much did the council spend on agency staff?", "money"),
         ("When did the inspection end?", "date"),
         ("On what date did the inspection of Barnet end?", "date"),

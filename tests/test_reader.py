@@ -334,6 +334,24 @@ def test_a_table_row_whose_label_the_question_names_is_read():
     assert R._label_named(R._analyse_question("What rating did London CRC get for leadership?"), [numbered]).tolist() == [1.0]
 
 
+def test_a_grade_question_naming_no_row_whole_reads_the_row_it_names_most():
+    from rag import reader as R
+
+    def row(label: str, grade: str) -> SentenceCandidate:
+        return SentenceCandidate(f"{label}\n{grade}", 0, label=label)
+
+    rows = [
+        row("The experiences and progress of children in care", "Outstanding"),
+        row("The experiences and progress of care leavers", "Good"),
+        row("The experiences and progress of children who need help and protection", "Good"),
+    ]
+    graded = R._analyse_question("How did Ofsted grade Barnet's services for children in care?")
+    assert R._label_named(graded, rows).tolist() == [1.0, 0.0, 0.0]
+    # not for a question that asks no grade, nor when two rows are named as much
+    assert not R._label_named(R._analyse_question("What did Barnet do for children in care?"), rows).any()
+    assert not R._label_named(R._analyse_question("What grade did Barnet get for its experiences and progress?"), rows).any()
+
+
 def test_a_named_row_is_lifted_for_a_rating_question_only_when_its_value_is_a_grade():
     from rag import reader as R
 
