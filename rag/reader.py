@@ -2407,6 +2407,58 @@ def _main_subject(syn: Syntax | None, s: _Sentence, sp: "_Spans") -> np.ndarray:
     return ((words > 0) & (_in_span(s.word & inside, sp) == words)).astype(float)
 
 
+# "What did London CRC's leaders bring in to lighten the paperwork load?": the question gives the object of
+# "lighten" itself, so "the administrative load", the object of "lighten" in "Leaders have introduced new
+# tools to lighten the administrative load", restates it; the answer is the object of the verb not matched.
+GIVEN_OBJECT_PENALTY = 2.0
+
+
+@lru_cache(maxsize=1024)
+def given_objects(question: str) -> frozenset[str]:
+    """Keys of the question's verbs whose direct object the question itself gives, other than the verb its
+    wh-word belongs to ("bring in" of "What did leaders bring in to lighten the paperwork load?")."""
+    s = _analyse_sentence(question)
+    syn = parse_many([question], [(s.starts, s.ends)])[0]
+    if syn is None:
+        return frozenset()
+    wh = {t for t, tag in enumerate(syn.tag) if tag in ("WP", "WDT", "WRB")}
+    wh |= {int(syn.head[t]) for t in wh if syn.dep[t] == "det"}  # "which team": the noun is asked too
+    asking = {int(syn.head[t]) for t in wh}  # the verb the wh-word belongs to asks, whatever else it has
+    asking |= {int(syn.head[v]) for v in asking if syn.dep[v] in ("aux", "auxpass")}  # parsed onto "does"
+    out: set[str] = set()
+    for t, dep in enumerate(syn.dep):
+        v = int(syn.head[t])
+        if (
+            dep == "dobj" and t not in wh and v != t and v not in asking and syn.tag[v].startswith("VB")
+            and s.toks[v].lower() not in _DO_FORMS
+        ):
+            out.update(_keys(s.toks[v]))
+    return frozenset(out)
+
+
+def _given_object(syn: Syntax | None, s: _Sentence, sp: "_Spans", verbs: frozenset[str]) -> np.ndarray:
+    """1 for each span that is (or lies in) the direct object of a verb whose object the question gives."""
+    out = np.zeros(len(sp.I))
+    if syn is None or not verbs:
+        return out
+    n = len(syn.head)
+    objects = [t for t in range(n) if syn.dep[t] == "dobj" and verbs.intersection(_keys(s.toks[int(syn.head[t])]))]
+    if not objects:
+        return out
+    inside = np.zeros(n, dtype=bool)  # tokens in the subtree of such an object
+    for t in range(n):
+        u = t
+        for _ in range(int(syn.depth[t]) + 1):
+            if u in objects:
+                inside[t] = True
+                break
+            if int(syn.head[u]) == u:
+                break
+            u = int(syn.head[u])
+    words = _in_span(s.word, sp)
+    return ((words > 0) & (_in_span(s.word & inside, sp) == words)).astype(float)
+
+
 # "What cabinet portfolio does Councillor Maria Okafor hold?" asks for a phrase, and no date answers it
 # ("February 2024" of "... since February 2024"): a date loses this much in a question for a phrase that
 # says nothing of time.
@@ -2722,6 +2774,7 @@ def _rank(
     name_asked = q.tag in (PHRASE, ORG) and _ASKS_NAME_RX.search(question) is not None
     judgement_asked = _EVALUATION_QUESTION_RX.search(question) is not None
     object_asked = bool(MAIN_SUBJECT_PENALTY) and USE_SYNTAX and asks_object(question)
+    given_verbs = given_objects(question) if GIVEN_OBJECT_PENALTY and USE_SYNTAX and q.tag == PHRASE else frozenset()
     phrase_not_time = bool(UNASKED_DATE_PENALTY) and q.tag == PHRASE and not _TIME_WORDS_RX.search(question)
     results: list[tuple[float, float, int, int, int, str, np.ndarray]] = []
     rivals: list[tuple[float, int, str, np.ndarray]] = []  # (confidence, sentence, answer key, features)
@@ -2791,6 +2844,8 @@ def _rank(
         z = z + ONE_WORD_PRIOR * _one_adjective(question, s, sp, syn)
         if object_asked:
             z = z - MAIN_SUBJECT_PENALTY * _main_subject(syn, s, sp)
+        if given_verbs:
+            z = z - GIVEN_OBJECT_PENALTY * _given_object(syn, s, sp, given_verbs)
         if phrase_not_time:
             z = z - UNASKED_DATE_PENALTY * np.array([kind == DATE for kind in sp.kinds], dtype=float)
         # any question's, unless it asks for a judgement, which may repeat them ("how close to good" -> "close to
