@@ -2459,6 +2459,23 @@ def _given_object(syn: Syntax | None, s: _Sentence, sp: "_Spans", verbs: frozens
     return ((words > 0) & (_in_span(s.word & inside, sp) == words)).astype(float)
 
 
+# "What ongoing staffing problem did the inspectors identify?" is not answered by "Bexley" of "a strong loyalty
+# to Bexley" in the Bexley report, nor by "London CRC" in the London CRC one: a span that only names its own
+# document (its title's words, or the acronym they spell) answers a question for a phrase only when a name is
+# asked for.
+DOCUMENT_NAME_PENALTY = 2.0
+
+
+def _document_name(s: _Sentence, sp: "_Spans", title: str) -> np.ndarray:
+    """1 for each span whose content words are all words (or the acronym) of its document's title."""
+    if not title:
+        return np.zeros(len(sp.I))
+    keys = _title_keys(title)
+    named = np.array([bool(c) and any(k in keys for k in ks) for c, ks in zip(s.content, s.keys)], dtype=bool)
+    content = _in_span(s.content, sp)
+    return ((content > 0) & (_in_span(s.content & named, sp) == content)).astype(float)
+
+
 # "What cabinet portfolio does Councillor Maria Okafor hold?" asks for a phrase, and no date answers it
 # ("February 2024" of "... since February 2024"): a date loses this much in a question for a phrase that
 # says nothing of time.
@@ -2775,6 +2792,7 @@ def _rank(
     judgement_asked = _EVALUATION_QUESTION_RX.search(question) is not None
     object_asked = bool(MAIN_SUBJECT_PENALTY) and USE_SYNTAX and asks_object(question)
     given_verbs = given_objects(question) if GIVEN_OBJECT_PENALTY and USE_SYNTAX and q.tag == PHRASE else frozenset()
+    phrase_unnamed = bool(DOCUMENT_NAME_PENALTY) and q.tag == PHRASE and not name_asked
     phrase_not_time = bool(UNASKED_DATE_PENALTY) and q.tag == PHRASE and not _TIME_WORDS_RX.search(question)
     results: list[tuple[float, float, int, int, int, str, np.ndarray]] = []
     rivals: list[tuple[float, int, str, np.ndarray]] = []  # (confidence, sentence, answer key, features)
@@ -2846,6 +2864,8 @@ def _rank(
             z = z - MAIN_SUBJECT_PENALTY * _main_subject(syn, s, sp)
         if given_verbs:
             z = z - GIVEN_OBJECT_PENALTY * _given_object(syn, s, sp, given_verbs)
+        if phrase_unnamed:
+            z = z - DOCUMENT_NAME_PENALTY * _document_name(s, sp, candidates[k].title)
         if phrase_not_time:
             z = z - UNASKED_DATE_PENALTY * np.array([kind == DATE for kind in sp.kinds], dtype=float)
         # any question's, unless it asks for a judgement, which may repeat them ("how close to good" -> "close to

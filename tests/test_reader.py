@@ -1369,6 +1369,21 @@ def test_the_object_the_question_gives_its_other_verb_is_not_the_answer():
     assert ask(asked, (sentence,)).answer == "new tools"
 
 
+def test_a_span_that_only_names_its_own_document_answers_no_question_for_a_phrase():
+    from rag import reader as R
+
+    asked = "What ongoing staffing problem did the inspectors identify?"
+    sentence = "Many staff with whom inspectors spoke have a strong loyalty to Bexley and to the children they serve."
+    _, s, sp, texts = _spans(asked, sentence)
+    flagged = _flagged(texts, R._document_name(s, sp, "Bexley: inspection of local authority children's services"))
+    assert "Bexley" in flagged and "a strong loyalty" not in flagged and "loyalty to Bexley" not in flagged
+    # the acronym a title's capitalised words spell names the document too
+    _, s, sp, texts = _spans(asked, "Recruiting staff is still a problem for the CRC in London.")
+    flagged = _flagged(texts, R._document_name(s, sp, "An inspection of London Community Rehabilitation Company"))
+    assert {"CRC", "the CRC", "London", "CRC in London"} <= flagged and "Recruiting staff" not in flagged
+    assert not R._document_name(s, sp, "").any()
+
+
 def test_a_share_in_words_matches_the_same_share_said_otherwise():
     from rag import reader as R
 
