@@ -2464,6 +2464,21 @@ def _given_object(syn: Syntax | None, s: _Sentence, sp: "_Spans", verbs: frozens
 # document (its title's words, or the acronym they spell) answers a question for a phrase only when a name is
 # asked for.
 DOCUMENT_NAME_PENALTY = 2.0
+# Likewise a person's name ("Justin Russell" of "Justin Russell said: ...") answers a question for a phrase
+# only when the question speaks of people ("In which stages of case supervision was the concern strongest?"
+# is not answered by who voiced it). Development: one more right answer, none lost.
+UNASKED_PERSON_PENALTY = 2.0
+_PERSON_WORDS_RX = re.compile(
+    r"\b(?:who|whom|whose|person|people|name|named|called|individual|officer|officers|director|leader|inspector|"
+    r"manager|chair|member|minister|governor|head|executive|councillor|worker|spokes\w*)\b", re.I
+)
+
+
+def _unasked_person(question: str, tag: str, sp: "_Spans") -> np.ndarray:
+    """1 for each span that is a person's name, when the question asks for a phrase and speaks of no one."""
+    if tag != PHRASE or _PERSON_WORDS_RX.search(question):
+        return np.zeros(len(sp.I))
+    return np.array([kind == PERSON for kind in sp.kinds], dtype=float)
 
 
 def _document_name(s: _Sentence, sp: "_Spans", title: str) -> np.ndarray:
@@ -2866,6 +2881,8 @@ def _rank(
             z = z - GIVEN_OBJECT_PENALTY * _given_object(syn, s, sp, given_verbs)
         if phrase_unnamed:
             z = z - DOCUMENT_NAME_PENALTY * _document_name(s, sp, candidates[k].title)
+        if UNASKED_PERSON_PENALTY:
+            z = z - UNASKED_PERSON_PENALTY * _unasked_person(question, q.tag, sp)
         if phrase_not_time:
             z = z - UNASKED_DATE_PENALTY * np.array([kind == DATE for kind in sp.kinds], dtype=float)
         # any question's, unless it asks for a judgement, which may repeat them ("how close to good" -> "close to

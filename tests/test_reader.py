@@ -1384,6 +1384,18 @@ def test_a_span_that_only_names_its_own_document_answers_no_question_for_a_phras
     assert not R._document_name(s, sp, "").any()
 
 
+def test_a_person_s_name_answers_no_question_for_a_phrase_that_speaks_of_no_one():
+    from rag import reader as R
+
+    sentence = "On the quality of case supervision, Justin Russell said the concern was greatest in planning."
+    asked = "In which stages of case supervision was the concern strongest?"
+    _, s, sp, texts = _spans(asked, sentence)
+    assert "Justin Russell" in _flagged(texts, R._unasked_person(asked, R.PHRASE, sp))
+    assert "planning" not in _flagged(texts, R._unasked_person(asked, R.PHRASE, sp))
+    for other, tag in (("Which inspector raised the concern?", R.PHRASE), ("Who raised the concern?", R.PERSON)):
+        assert not R._unasked_person(other, tag, _spans(other, sentence)[2]).any()
+
+
 def test_a_share_in_words_matches_the_same_share_said_otherwise():
     from rag import reader as R
 
