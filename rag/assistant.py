@@ -301,7 +301,7 @@ class Assistant:
                 common = dict(passage=rank, retrieval_score=float(score), title=title, named=int(data.chunk_doc[c]) in named, doc_year=year, doc_keys=words)
                 where.append((s, s))
                 same_doc = s > 0 and int(data.sent_doc[s - 1]) == int(data.sent_doc[s])
-                context = data.sentence_text(s - 1) if same_doc and refers_back(text) else ""
+                context = data.sentence_text(s - 1) if same_doc and refers_back(text) else list_heading(data, s)
                 candidates.append(SentenceCandidate(text=text, vector=vector, label=row_label(text), context=context, **common))
                 # a line read as the value of the row above is no label of the line under it (rows alternate:
                 # "Inspectorate / HM Inspectorate of Probation / Organisation inspected / London CRC")
@@ -363,6 +363,35 @@ class Assistant:
         d = int(data.chunk_doc[c])
         a, b = data.chunk_bounds(c)
         return Hit(data.documents[d].path, data.documents[d].title, int(data.chunk_page[c]), a, b, data.chunk_text(c), float(score), int(c))
+
+
+LIST_REACH = 12  # bullet items back to the heading of their list
+_BULLETS = frozenset("◼■▪●•◦‣∙*–-")
+
+
+def _is_bullet_item(data: IndexData, s: int) -> bool:
+    """Whether sentence `s` opens a line with a bullet ("◼ Services to children out of hours.")."""
+    page = data.page_text(int(data.sent_doc[s]), int(data.sent_page[s]))
+    start = int(data.sent_start[s])
+    line = page[page.rfind("\n", 0, start) + 1 : start].strip()
+    return len(line) == 1 and line in _BULLETS
+
+
+def list_heading(data: IndexData, s: int) -> str:
+    """For a bullet item, the heading its list answers ("What needs to improve?" over "◼ Services to children
+    out of hours."), else "": the item is read with it, as a sentence that refers back is read with the one
+    before ("What did Ofsted say Croydon needs to improve?" names the heading, not the item)."""
+    if not _is_bullet_item(data, s):
+        return ""
+    doc = int(data.sent_doc[s])
+    for j in range(s - 1, max(-1, s - 1 - LIST_REACH), -1):
+        if int(data.sent_doc[j]) != doc:
+            return ""
+        if _is_bullet_item(data, j):
+            continue
+        text = data.sentence_text(j)
+        return text if text.rstrip().endswith(("?", ":")) else ""
+    return ""
 
 
 def _is_value(data: IndexData, s: int, nxt: int) -> bool:

@@ -2944,7 +2944,12 @@ def _rank(
             continue
         seen.add((k, a, b))
         key = _answer_key(candidates[k].text[a:b])
-        rival = max((r for r in rivals if r[1] != k and not _same_answer(r[2], key)), key=lambda r: r[0], default=None)
+        # items of one list ("What needs to improve? / ◼ ... / ◼ ...") answer together, not against each other
+        rival = max(
+            (r for r in rivals if r[1] != k and not _same_answer(r[2], key) and not _same_list(candidates[r[1]], candidates[k])),
+            key=lambda r: r[0],
+            default=None,
+        )
         score = max(0.0, p - RIVAL_WEIGHT * rival[0]) if rival is not None else p
         out.append(ScoredSpan(candidate=k, start=a, end=b, score=score, answer_type=kind if kind != "other" else q.tag))
         debug.append(x)
@@ -2978,6 +2983,11 @@ def _balanced_quotes(text: str, a: int, b: int) -> tuple[int, int]:
 # 87. Only each sentence's best two spans stand as rivals, so a score does not depend on top_n.
 RIVAL_WEIGHT = 0.5
 RIVAL_SPANS = 2
+
+
+def _same_list(a: SentenceCandidate, b: SentenceCandidate) -> bool:
+    """Whether two candidates are items of one list: they are read with the same heading."""
+    return bool(a.context) and a.context == b.context and a.passage == b.passage
 
 
 def _answer_key(text: str) -> str:

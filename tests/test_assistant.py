@@ -227,6 +227,33 @@ def test_a_grade_question_naming_an_aspect_reads_the_named_report_s_ratings_tabl
     assert assistant.ask(_VERDICT, threshold=0.0).answer == "Requires improvement"
 
 
+def test_a_bullet_item_is_read_with_the_heading_of_its_list(tmp_path, fake_embedder):
+    from rag.assistant import list_heading
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "report.txt").write_text(
+        "Sample report on Westvale.\nWhat needs to improve?\n◼ Services to children out of hours.\n"
+        "◼ Waiting time for early help support.\nThe service is good. It has 12 staff.\n",
+        encoding="utf-8",
+    )
+    build_index(folder, tmp_path / "index", embedder=fake_embedder)
+    assistant = Assistant.open(tmp_path / "index", embedder=fake_embedder)
+    data = assistant.data
+    texts = [data.sentence_text(s) for s in range(len(data.sent_doc))]
+    headings = {t: list_heading(data, s) for s, t in enumerate(texts)}
+    assert headings["Waiting time for early help support."] == "What needs to improve?"
+    assert headings["Services to children out of hours."] == "What needs to improve?"
+    assert headings["The service is good."] == "" and headings["What needs to improve?"] == ""
+    # the items answer together: neither lowers the other's confidence as a rival
+    candidates, _ = assistant.candidates(data, [(c, 1.0) for c in range(len(data.chunk_doc))])
+    items = [c for c in candidates if c.context == "What needs to improve?"]
+    assert len(items) == 2
+    from rag.reader import _same_list
+
+    assert _same_list(items[0], items[1]) and not _same_list(items[0], candidates[0])
+
+
 def test_a_grade_question_restricted_to_other_documents_reads_no_named_report_s_rating(tmp_path, fake_embedder):
     assistant = _north_vale(tmp_path, fake_embedder, other="The kitchen served 431 meals and was rated good.")
     restricted = assistant.ask(_VERDICT, documents=["other-sample.txt"], threshold=0.0)
