@@ -392,6 +392,18 @@ REPORTING_WORD_FACTOR = 0.5
 _REPORTING_KEYS = frozenset({"say", "tell", "accord"})
 
 
+# Fixed phrases that work as one preposition or conjunction: their nouns ("spite", "relation", "terms") are no
+# words the answer's sentence should hold ("In spite of high caseloads, how were the staff described?" is
+# answered by "... motivated and positive even though their caseloads were high").
+_FUNCTION_PHRASE_RX = re.compile(
+    r"\b(?:in spite of|on behalf of|in terms of|with regard to|in regard to|with respect to|in respect of|"
+    r"in relation to|by means of|by way of|in view of|in light of|in the light of|as a result of|in addition to|"
+    r"in line with|in order to|in the case of|on the part of|for the sake of|in favour of|in place of|"
+    r"in the course of)\b",
+    re.I,
+)
+
+
 @lru_cache(maxsize=4096)
 def _analyse_question(question: str, corpus: CorpusIdf | None = None) -> _Question:
     qt = question_type(question)
@@ -403,8 +415,9 @@ def _analyse_question(question: str, corpus: CorpusIdf | None = None) -> _Questi
     for _, _, points in shares:
         for point in points:
             weights[_share_key(point)] = SHARE_KEY_WEIGHT
+    fixed = [m.span() for m in _FUNCTION_PHRASE_RX.finditer(question)]
     for m, t in zip(found, toks):
-        if t.lower() in STOP or any(a <= m.start() < b for a, b, _ in shares):
+        if t.lower() in STOP or any(a <= m.start() < b for a, b, _ in shares) or any(a <= m.start() < b for a, b in fixed):
             seq.append("")
             continue
         for k in _keys(t):

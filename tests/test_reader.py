@@ -1396,6 +1396,17 @@ def test_a_person_s_name_answers_no_question_for_a_phrase_that_speaks_of_no_one(
         assert not R._unasked_person(other, tag, _spans(other, sentence)[2]).any()
 
 
+def test_the_nouns_of_a_fixed_phrase_are_no_question_words():
+    from rag import reader as R
+
+    q = R._analyse_question("In spite of high caseloads, how were London CRC's staff described?")
+    assert "caseload" in q.weights and not {R.stem("spite"), "spite"} & set(q.weights)
+    q = R._analyse_question("In relation to case supervision, what did the report say?")
+    assert R.stem("supervision") in q.weights and R.stem("relation") not in q.weights
+    # "at the time of" is no fixed phrase here: the time is what the question asks about
+    assert R.stem("time") in R._analyse_question("What share were agency staff at the time of the inspection?").weights
+
+
 def test_a_share_in_words_matches_the_same_share_said_otherwise():
     from rag import reader as R
 
