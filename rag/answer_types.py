@@ -290,7 +290,12 @@ def question_type(question: str) -> QuestionType:
         expected = PERSON
     elif wh in ("what", "which") and re.search(r"\b(?:what|which) (?:\w+ )?groups? of\b", q):
         expected = PHRASE  # "which group of children": a kind of people, not an organisation
-    elif wh in ("what", "which") and (type_head in _ORG_HEADS or (near[1:2] and near[1] in _ORG_HEADS)):
+    elif wh in ("what", "which") and (
+        type_head in _ORG_HEADS
+        # "which council department", "what Ofsted team"; not "what standards had the service fallen short of",
+        # whose "service" is the subject after the auxiliary
+        or (near[1:2] and near[1] in _ORG_HEADS and not _AUX_VERBS.intersection(after[: after.index(near[1])]))
+    ):
         expected = ORG
     elif wh == "where" or (wh in ("what", "which") and type_head in _LOC_HEADS):
         expected = LOCATION

@@ -22,6 +22,9 @@ def spans(text: str, kind: str | None = None) -> list[str]:
         ("How did Waltham Forest's services for children in care fare at the July 2024 inspection?", "rating"),
         ("How did Ofsted grade Barnet's services for children in care?", "rating"),
         ("How did staff do their work?", "manner"),
+        # the organisation word after an auxiliary is the subject, not the asked noun
+        ("What standards had the service fallen short of before the reforms?", "phrase"),
+        ("Which council department runs the front door?", "org"),
         ("How much did the council spend on agency staff?", "money"),
         ("When did the inspection end?", "date"),
         ("On what date did the inspection of Barnet end?", "date"),
