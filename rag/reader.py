@@ -2477,6 +2477,18 @@ def _given_object(syn: Syntax | None, s: _Sentence, sp: "_Spans", verbs: frozens
 # document (its title's words, or the acronym they spell) answers a question for a phrase only when a name is
 # asked for.
 DOCUMENT_NAME_PENALTY = 2.0
+
+
+def _document_name(s: _Sentence, sp: "_Spans", title: str) -> np.ndarray:
+    """1 for each span whose content words are all words (or the acronym) of its document's title."""
+    if not title:
+        return np.zeros(len(sp.I))
+    keys = _title_keys(title)
+    named = np.array([bool(c) and any(k in keys for k in ks) for c, ks in zip(s.content, s.keys)], dtype=bool)
+    content = _in_span(s.content, sp)
+    return ((content > 0) & (_in_span(s.content & named, sp) == content)).astype(float)
+
+
 # Likewise a person's name ("Justin Russell" of "Justin Russell said: ...") answers a question for a phrase
 # only when the question speaks of people ("In which stages of case supervision was the concern strongest?"
 # is not answered by who voiced it). Development: one more right answer, none lost.
@@ -2492,16 +2504,6 @@ def _unasked_person(question: str, tag: str, sp: "_Spans") -> np.ndarray:
     if tag != PHRASE or _PERSON_WORDS_RX.search(question):
         return np.zeros(len(sp.I))
     return np.array([kind == PERSON for kind in sp.kinds], dtype=float)
-
-
-def _document_name(s: _Sentence, sp: "_Spans", title: str) -> np.ndarray:
-    """1 for each span whose content words are all words (or the acronym) of its document's title."""
-    if not title:
-        return np.zeros(len(sp.I))
-    keys = _title_keys(title)
-    named = np.array([bool(c) and any(k in keys for k in ks) for c, ks in zip(s.content, s.keys)], dtype=bool)
-    content = _in_span(s.content, sp)
-    return ((content > 0) & (_in_span(s.content & named, sp) == content)).astype(float)
 
 
 # "What cabinet portfolio does Councillor Maria Okafor hold?" asks for a phrase, and no date answers it
