@@ -415,9 +415,10 @@ def _analyse_question(question: str, corpus: CorpusIdf | None = None) -> _Questi
     for _, _, points in shares:
         for point in points:
             weights[_share_key(point)] = SHARE_KEY_WEIGHT
-    fixed = [m.span() for m in _FUNCTION_PHRASE_RX.finditer(question)]
+    # a share said in words is its key alone; a fixed phrase's nouns are no question words
+    blanked = [(a, b) for a, b, _ in shares] + [m.span() for m in _FUNCTION_PHRASE_RX.finditer(question)]
     for m, t in zip(found, toks):
-        if t.lower() in STOP or any(a <= m.start() < b for a, b, _ in shares) or any(a <= m.start() < b for a, b in fixed):
+        if t.lower() in STOP or any(a <= m.start() < b for a, b in blanked):
             seq.append("")
             continue
         for k in _keys(t):
