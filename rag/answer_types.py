@@ -303,11 +303,67 @@ def question_type(question: str) -> QuestionType:
         expected = REASON
     elif wh == "how":
         expected = MANNER
+    if wh == "other" and expected == PHRASE:
+        expected, head = _search_box_type(words, head)
     if wh == "how" and nxt in ("many", "much"):
         wh = "how" + nxt
     if expected != DATE:
         date_part = ""
     return QuestionType(expected=expected, wh=wh, head=head, date_part=date_part)
+
+
+# A query typed as into a search box ("barnet inspection dates", "london crc caseload", "lead inspector
+# hackney") has no question word: the noun it asks for types it. That noun is the one before "of" ("number
+# of children in care"), else the last such noun ("croydon overall rating"). A yes/no question naming a grade
+# ("is croydon good?") is answered by the grade.
+_SEARCH_BOX_HEADS: dict[str, str] = {
+    **{w: RATING for w in _RATING_HEADS},
+    **{w: DATE for w in ("date", "dates", "dated", "when")},
+    **{w: PERCENT for w in _PERCENT_HEADS - {"per"} | {"percentages", "shares", "proportions", "%"}},
+    **{w: MONEY for w in _MONEY_HEADS - {"amount"}},
+    **{w: COUNT for w in _COUNT_HEADS | {"capacity", "caseloads", "numbers", "totals"}},
+    **{w: DURATION for w in _DURATION_HEADS},
+    **{w: PERSON for w in ("inspector", "inspectors", "chair", "director", "chief", "minister", "leader", "who")},
+}
+_YES_NO_LEADS = frozenset("is are was were did does do has have had can could will would should".split())
+_GRADE_WORDS_RX = re.compile(r"\b(?:outstanding|good|inadequate|requires improvement|requiring improvement)\b")
+
+
+_GRADE_ASKED_RX = re.compile(
+    r"\b(?:(?:rated|graded|judged|assessed|seen|found|considered)\s+(?:as\s+|to\s+be\s+)?)?"
+    r"(?:outstanding|good|inadequate|requires? improvement(?: to be good)?|requiring improvement)\b(?:\s+overall)?",
+    re.I,
+)
+
+
+def yes_no_grade_query(question: str) -> str | None:
+    """A yes/no question about a grade, rewritten as the query for that grade ("is Croydon rated good?" ->
+    "Croydon rating"), since the answer is the grade given, whichever it is; None for any other question."""
+    words = _Q_WORD.findall(question.lower())
+    if not words or words[0] not in _YES_NO_LEADS:
+        return None
+    rest = re.sub(r"^\W*\w+\s*", "", question.strip())
+    if not _GRADE_ASKED_RX.search(rest):
+        return None
+    without = _GRADE_ASKED_RX.sub(" ", rest)
+    without = re.sub(r"\s+", " ", without).strip(" ?.!,")
+    return f"{without} rating" if without else None
+
+
+def _search_box_type(words: list[str], head: str) -> tuple[str, str]:
+    """(expected type, head noun) of a query with no question word; (PHRASE, head) when nothing types it."""
+    if not words:
+        return PHRASE, head
+    if words[0] in _YES_NO_LEADS:
+        return (RATING if _GRADE_WORDS_RX.search(" ".join(words)) else PHRASE), head
+    typed = [(k, w) for k, w in enumerate(words) if w in _SEARCH_BOX_HEADS]
+    if not typed:
+        return PHRASE, head
+    k, w = next(((k, w) for k, w in typed if k + 1 < len(words) and words[k + 1] in ("of", "for")), typed[-1])
+    expected = _SEARCH_BOX_HEADS[w]
+    if expected == COUNT and k + 2 < len(words) and words[k + 1] == "of":
+        head = next((x for x in words[k + 2 :] if x not in _NOT_HEAD), head)  # "number of children": "children"
+    return expected, head
 
 
 # ---------------------------------------------------------------------------------------------

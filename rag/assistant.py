@@ -10,7 +10,7 @@ from typing import Callable, Sequence, TypeVar
 
 import numpy as np
 
-from .answer_types import RATING, question_type, typed_spans
+from .answer_types import RATING, question_type, typed_spans, yes_no_grade_query
 from .embedding import Embedder, default_embedder
 from .lexical import document_name
 from .reader import YEAR_RX, CorpusIdf, SentenceCandidate, default_threshold, document_keys, rank_answers, refers_back
@@ -217,15 +217,17 @@ class Assistant:
         self.refresh()
         data = self._data
         threshold = self.threshold if threshold is None else threshold
-        qv = self.embedder.embed([q])[0]
+        # "is Croydon good?" is answered by the grade Croydon was given, so it is read as "Croydon rating"
+        read_as = yes_no_grade_query(q) or q
+        qv = self.embedder.embed([read_as])[0]
         t1 = time.perf_counter()
-        named = named_documents(data, q, documents=documents)
-        hits = hybrid_search(data, q, qv, max(top_k, READER_PASSAGES), documents=documents, named=named)
+        named = named_documents(data, read_as, documents=documents)
+        hits = hybrid_search(data, read_as, qv, max(top_k, READER_PASSAGES), documents=documents, named=named)
         t2 = time.perf_counter()
 
-        candidates, where = self.candidates(data, hits, named, q)
+        candidates, where = self.candidates(data, hits, named, read_as)
         ranked = (
-            rank_answers(q, candidates, embedder=self.embedder, question_vector=qv, top_n=3, corpus_idf=self.corpus_idf(data))
+            rank_answers(read_as, candidates, embedder=self.embedder, question_vector=qv, top_n=3, corpus_idf=self.corpus_idf(data))
             if candidates
             else []
         )
@@ -305,7 +307,8 @@ class Assistant:
                 candidates.append(SentenceCandidate(text=text, vector=vector, label=row_label(text), context=context, **common))
                 # a line read as the value of the row above is no label of the line under it (rows alternate:
                 # "Inspectorate / HM Inspectorate of Probation / Organisation inspected / London CRC")
-                if s + 1 < stop and s not in values and is_label_line(text) and _is_value(data, s, s + 1):
+                # and a row already whole ("Overall effectiveness Outstanding") labels nothing under it
+                if s + 1 < stop and s not in values and is_label_line(text) and not candidates[-1].label and _is_value(data, s, s + 1):
                     values.add(s + 1)
                     where.append((s, s + 1))
                     # the question is about the label, so the label's vector stands for the pair

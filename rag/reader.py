@@ -1156,6 +1156,16 @@ _DATE_LABEL_WORDS = frozenset("date dates day days year years month".split())  #
 
 _NUMBERING_RX = re.compile(r"\d+(?:\.\d+)*\.?")
 PARTIAL_LABEL_SHARE = 0.5
+OVERALL_ROW_SHARE = 0.3  # a grade question naming less of any row than this asks for the overall grade
+_OVERALL_GENERIC_KEYS = frozenset(
+    k
+    for w in (
+        "rating rated grade graded judgement judgment judged verdict outcome score overall get got give gave given "
+        "receive received award awarded achieve achieved inspection inspected inspectors inspector inspectorate "
+        "ofsted report latest recent"
+    ).split()
+    for k in _keys(w)
+)
 
 
 def _label_named(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.ndarray:
@@ -1201,6 +1211,14 @@ def _label_named(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.nd
         top = [k for k, v in partial.items() if v == best]
         if best >= PARTIAL_LABEL_SHARE and len(top) == 1:
             out[top[0]] = 1.0
+    if q.tag == RATING and not out.any() and max(partial.values(), default=0.0) < OVERALL_ROW_SHARE:
+        # "What rating did Croydon get?", "Is Camden outstanding?": a grade question naming nothing but the
+        # report asks for its overall grade ("Overall effectiveness Good"); not one naming something else
+        # ("... for its adoption service", "... at its previous inspection")
+        asked = set(q.weights) - names - _OVERALL_GENERIC_KEYS
+        for k in partial:
+            if "overall" in candidates[k].label.lower() and asked <= _title_keys(candidates[k].title):
+                out[k] = 1.0
     return out
 
 

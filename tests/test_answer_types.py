@@ -413,3 +413,45 @@ def test_working_days_and_no_more_than_are_part_of_a_duration():
 def test_agencies_named_in_lower_case_are_organisations():
     text = "Information from the police about call-outs, and from children’s social care services, was not used."
     assert {"the police", "children’s social care services"} <= set(spans(text, "org"))
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("croydon overall rating", "rating"),
+        ("barnet inspection dates", "date"),
+        ("london crc caseload", "count"),
+        ("number of children in care tower hamlets", "count"),
+        ("agency staff share london crc", "percent"),
+        ("cost of the netting at eastmoor", "money"),
+        ("lead inspector hackney", "person"),
+        ("eastmoor self-harm incidents last year", "phrase"),  # nothing types it: read as a phrase
+    ],
+)
+def test_a_search_box_query_is_typed_by_the_noun_it_asks_for(query, expected):
+    qt = question_type(query)
+    assert (qt.wh, qt.expected) == ("other", expected)
+
+
+def test_a_search_box_count_counts_the_noun_after_of():
+    assert question_type("number of children in care tower hamlets").head == "children"
+
+
+@pytest.mark.parametrize(
+    "question, query",
+    [
+        ("is croydon good?", "croydon rating"),
+        ("Is Croydon rated good for care leavers?", "Croydon for care leavers rating"),
+        ("Was Barnet judged outstanding overall?", "Barnet rating"),
+        ("is the london crc requires improvement?", "the london crc rating"),
+        ("Did Ofsted find that children in Barnet are safe?", None),  # a yes/no question naming no grade
+        ("What rating did Croydon get?", None),  # not a yes/no question
+        ("Is Camden outstanding?", "Camden rating"),
+    ],
+)
+def test_a_yes_no_question_about_a_grade_is_read_as_the_query_for_that_grade(question, query):
+    from rag.answer_types import yes_no_grade_query
+
+    assert yes_no_grade_query(question) == query
+    if query:
+        assert question_type(query).expected == "rating" and question_type(question).expected == "rating"

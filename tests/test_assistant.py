@@ -227,6 +227,22 @@ def test_a_grade_question_naming_an_aspect_reads_the_named_report_s_ratings_tabl
     assert assistant.ask(_VERDICT, threshold=0.0).answer == "Requires improvement"
 
 
+def test_a_yes_no_grade_question_and_a_bare_grade_question_get_the_overall_grade(tmp_path, fake_embedder):
+    table = "Judgement Grade\nThe experiences and progress of care leavers\nGood\nOverall effectiveness Requires improvement\n"
+    body = (  # prose lines as long as a report page's, so the grade row is a unit of its own
+        "Children in North Vale receive poor services. Leaders have not yet acted on the findings of\n"
+        "the last inspection, and too many children wait too long for the help that they need to stay safe.\n"
+    )
+    assistant = _north_vale(tmp_path, fake_embedder, table + body)
+    for q in ("Is North Vale outstanding?", "What grade did North Vale get?", "north vale rating"):
+        answer = assistant.ask(q, threshold=0.0)
+        assert answer.answer == "Requires improvement" and answer.question == q, q
+    # a whole grade row is no label of the prose line under it
+    data = assistant._data
+    candidates, _ = assistant.candidates(data, [(c, 1.0) for c in range(len(data.chunk_doc))])
+    assert not any(c.text.startswith("Overall effectiveness Requires improvement\n") for c in candidates)
+
+
 def test_a_bullet_item_is_read_with_the_heading_of_its_list(tmp_path, fake_embedder):
     from rag.assistant import list_heading
 

@@ -352,6 +352,25 @@ def test_a_grade_question_naming_no_row_whole_reads_the_row_it_names_most():
     assert not R._label_named(R._analyse_question("What grade did Barnet get for its experiences and progress?"), rows).any()
 
 
+def test_a_grade_question_naming_nothing_but_the_report_reads_its_overall_row():
+    from rag import reader as R
+
+    def row(label: str, grade: str, sep: str = "\n") -> SentenceCandidate:
+        return SentenceCandidate(f"{label}{sep}{grade}", 0, label=label, title="Inspection of Havering local authority children's services")
+
+    rows = [
+        row("The experiences and progress of children in care", "Inadequate"),
+        row("The experiences and progress of care leavers", "Requires improvement to be good"),
+        row("Overall effectiveness", "Inadequate", " "),
+    ]
+    for q in ("What rating did Havering get?", "Havering children's services rating", "How was Havering rated?"):
+        assert R._label_named(R._analyse_question(q), rows).tolist() == [0.0, 0.0, 1.0], q
+    # not one that names something the report's title does not ("adoption"), nor another inspection, nor a row
+    for q in ("What grade did Havering get for its adoption service?", "What rating did Havering get at its previous inspection?"):
+        assert not R._label_named(R._analyse_question(q), rows).any(), q
+    assert R._label_named(R._analyse_question("What rating did Havering get for care leavers?"), rows).tolist() == [0.0, 1.0, 0.0]
+
+
 def test_a_named_row_is_lifted_for_a_rating_question_only_when_its_value_is_a_grade():
     from rag import reader as R
 
