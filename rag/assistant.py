@@ -227,7 +227,9 @@ class Assistant:
 
         candidates, where = self.candidates(data, hits, named, read_as)
         ranked = (
-            rank_answers(read_as, candidates, embedder=self.embedder, question_vector=qv, top_n=3, corpus_idf=self.corpus_idf(data))
+            rank_answers(
+                read_as, candidates, embedder=self.embedder, question_vector=qv, top_n=3, corpus_idf=self.corpus_idf(data)
+            )
             if candidates
             else []
         )
@@ -308,7 +310,8 @@ class Assistant:
                 # a line read as the value of the row above is no label of the line under it (rows alternate:
                 # "Inspectorate / HM Inspectorate of Probation / Organisation inspected / London CRC")
                 # and a row already whole ("Overall effectiveness Outstanding") labels nothing under it
-                if s + 1 < stop and s not in values and is_label_line(text) and not candidates[-1].label and _is_value(data, s, s + 1):
+                whole_row = bool(candidates[-1].label)
+                if s + 1 < stop and s not in values and is_label_line(text) and not whole_row and _is_value(data, s, s + 1):
                     values.add(s + 1)
                     where.append((s, s + 1))
                     # the question is about the label, so the label's vector stands for the pair

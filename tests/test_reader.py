@@ -355,8 +355,10 @@ def test_a_grade_question_naming_no_row_whole_reads_the_row_it_names_most():
 def test_a_grade_question_naming_nothing_but_the_report_reads_its_overall_row():
     from rag import reader as R
 
+    title = "Inspection of Havering local authority children's services"
+
     def row(label: str, grade: str, sep: str = "\n") -> SentenceCandidate:
-        return SentenceCandidate(f"{label}{sep}{grade}", 0, label=label, title="Inspection of Havering local authority children's services")
+        return SentenceCandidate(f"{label}{sep}{grade}", 0, label=label, title=title)
 
     rows = [
         row("The experiences and progress of children in care", "Inadequate"),
@@ -366,7 +368,7 @@ def test_a_grade_question_naming_nothing_but_the_report_reads_its_overall_row():
     for q in ("What rating did Havering get?", "Havering children's services rating", "How was Havering rated?"):
         assert R._label_named(R._analyse_question(q), rows).tolist() == [0.0, 0.0, 1.0], q
     # not one that names something the report's title does not ("adoption"), nor another inspection, nor a row
-    for q in ("What grade did Havering get for its adoption service?", "What rating did Havering get at its previous inspection?"):
+    for q in ("What grade did Havering get for its adoption?", "What rating did Havering get at its previous inspection?"):
         assert not R._label_named(R._analyse_question(q), rows).any(), q
     assert R._label_named(R._analyse_question("What rating did Havering get for care leavers?"), rows).tolist() == [0.0, 1.0, 0.0]
 
