@@ -325,6 +325,7 @@ _SEARCH_BOX_HEADS: dict[str, str] = {
     **{w: DURATION for w in _DURATION_HEADS},
     **{w: PERSON for w in ("inspector", "inspectors", "chair", "director", "chief", "minister", "leader", "who")},
 }
+_WAIT_RX = re.compile(r"\b(?:waiting|wait|response|turnaround|processing) times?\b|\bwaits?\b")
 _YES_NO_LEADS = frozenset("is are was were did does do has have had can could will would should".split())
 _GRADE_WORDS_RX = re.compile(r"\b(?:outstanding|good|inadequate|requires improvement|requiring improvement)\b")
 
@@ -356,6 +357,8 @@ def _search_box_type(words: list[str], head: str) -> tuple[str, str]:
         return PHRASE, head
     if words[0] in _YES_NO_LEADS:
         return (RATING if _GRADE_WORDS_RX.search(" ".join(words)) else PHRASE), head
+    if _WAIT_RX.search(" ".join(words)):
+        return DURATION, head  # "hillingdon neurodisability assessment waiting time": "18 months"
     typed = [(k, w) for k, w in enumerate(words) if w in _SEARCH_BOX_HEADS]
     if not typed:
         return PHRASE, head

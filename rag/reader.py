@@ -1637,6 +1637,52 @@ _ANY_EXECUTIVE_RX = re.compile(r"(?<!chief )\bexecutives?\b", re.I)
 _TITLE_WINDOW = 8  # tokens read for a title after a name ("MTC director of probation at London and ...")
 
 
+# "Who is Barnet's director of children's services?" is not answered by "leader" of "The CEO, leader, lead
+# member and director of children's services work well together": a role listed beside the asked one is
+# another post, not its holder.
+SIBLING_ROLE_PENALTY = 3.0
+_LISTING_DEPS = frozenset({"conj", "appos"})
+
+
+_MODIFIER_DEPS = frozenset({"amod", "compound", "det", "poss", "nmod", "nummod"})
+
+
+def _list_root(syn: Syntax, t: int) -> int:
+    """The first item of the list (coordination or apposition) token t's noun is an item of ("lead" of
+    "lead member" is in the list "member" is in); that noun itself if none."""
+    seen = {t}
+    while syn.dep[t] in _MODIFIER_DEPS and int(syn.head[t]) not in seen:
+        t = int(syn.head[t])
+        seen.add(t)
+    while syn.dep[t] in _LISTING_DEPS and int(syn.head[t]) not in seen:
+        t = int(syn.head[t])
+        seen.add(t)
+    return t
+
+
+def _sibling_role(roles: frozenset[str], s: _Sentence, sp: "_Spans", syn: Syntax | None) -> np.ndarray:
+    """1 for each span listed beside an asked role ("leader" beside "director"), not holding it nor naming anyone."""
+    out = np.zeros(len(sp.I))
+    if syn is None or not roles:
+        return out
+    asked = [t for t, tok in enumerate(s.toks) if roles & role_nouns(tok)]
+    if not asked:
+        return out
+    groups = {_list_root(syn, t) for t in asked}
+    for k, (i, j) in enumerate(zip(sp.I, sp.J)):
+        if sp.kinds[k] == PERSON or any(i <= t <= j for t in asked):
+            continue  # a name set beside the role holds it ("Justin Russell, HM Chief Inspector of Probation")
+        if any(_list_root(syn, t) in groups for t in range(int(i), int(j) + 1)):
+            out[k] = 1.0
+    return out
+
+
+# "Who is Harrow's director of children's services?" gives the role and asks who holds it: only a name
+# answers, not "the permanent director" nor another post ("Who chairs the board?" may be answered by one:
+# "the lead member for children").
+_HOLDER_ASKED_RX = re.compile(r"^\s*who\s+(?:is|was|are|were)\s+(?:the\s+)?\S|\bname\b", re.I)
+
+
 def asked_roles_of(question: str) -> frozenset[str]:
     """The roles a "who" question asks for, an executive other than the chief executive read as any role."""
     roles = role_nouns(question)
@@ -2836,6 +2882,7 @@ def _rank(
     graded_or_figure_asked = q.tag in _FIGURE_TAGS or q.tag == RATING
     title_of = asks_title(question)
     asked_roles = asked_roles_of(question) if q.tag == PERSON else frozenset()
+    holder_asked = bool(asked_roles) and _HOLDER_ASKED_RX.search(question) is not None
     which_head = q.head if re.match(r"\s*(?:\w+\s+)?which\b", question, re.I) else ""
     name_asked = q.tag in (PHRASE, ORG) and _ASKS_NAME_RX.search(question) is not None
     judgement_asked = _EVALUATION_QUESTION_RX.search(question) is not None
@@ -2915,6 +2962,8 @@ def _rank(
             z = z - GIVEN_OBJECT_PENALTY * _given_object(syn, s, sp, given_verbs)
         if phrase_unnamed:
             z = z - DOCUMENT_NAME_PENALTY * _document_name(s, sp, candidates[k].title)
+        if SIBLING_ROLE_PENALTY and asked_roles:
+            z = z - SIBLING_ROLE_PENALTY * _sibling_role(asked_roles, s, sp, syn)
         if UNASKED_PERSON_PENALTY:
             z = z - UNASKED_PERSON_PENALTY * _unasked_person(question, q.tag, sp)
         if phrase_not_time:
@@ -2952,7 +3001,9 @@ def _rank(
             if rank < RIVAL_SPANS:
                 rivals.append((p, int(k), _answer_key(s.text[s.starts[i] : s.ends[j]]), x))
             unnamed = (name_asked and not named_span[b]) or (
-                asked_roles and sp.kinds[b] not in ("person", "role") and not role_nouns(s.text[s.starts[i] : s.ends[j]])
+                asked_roles
+                and sp.kinds[b] != "person"
+                and (holder_asked or (sp.kinds[b] != "role" and not role_nouns(s.text[s.starts[i] : s.ends[j]])))
             )
             # these lower the answer's own confidence, not its weight as a rival: an untyped rival is no
             # reason to trust another answer more (development cost 66 -> 72 when it was)

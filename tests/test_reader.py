@@ -1056,6 +1056,34 @@ def test_a_role_holder_question_is_not_answered_by_an_organisation(monkeypatch):
     assert by_role.score < roles_unread.score
 
 
+def test_a_role_listed_beside_the_asked_one_is_another_post_not_its_holder():
+    from rag import reader as R
+
+    question = "Who is Barnet's director of children's services?"
+    q, s, sp, texts = _spans(question, "The chief executive, leader, lead member and director of children’s services work well together.")
+    syn = _syntax_or_skip(s)
+    flagged = _flagged(texts, R._sibling_role(R.asked_roles_of(question), s, sp, syn))
+    assert {"leader", "lead member", "lead"} <= flagged and "director" not in flagged
+    # a name set beside the asked role holds it
+    question = "Who is the Chief Inspector of Probation?"
+    q, s, sp, texts = _spans(question, "Justin Russell, HM Chief Inspector of Probation, said the service had improved.")
+    assert "Justin Russell" not in _flagged(texts, R._sibling_role(R.asked_roles_of(question), s, sp, _syntax_or_skip(s)))
+
+
+@pytest.mark.parametrize(
+    "question, role_answers",
+    [
+        ("Who is Harrow's director of children's services?", False),  # the post is given: only a name answers
+        ("What is the name of the lead member for children?", False),
+        ("Who chairs the corporate parenting board?", True),  # a post may chair it
+    ],
+)
+def test_only_a_name_answers_who_holds_a_given_post(question, role_answers):
+    passage = ["Since the appointment of the permanent director, the lead member for children chairs the corporate parenting board."]
+    by_role = ask(question, passage)
+    assert (by_role.score >= 0.05) == role_answers, (by_role.answer, by_role.score)
+
+
 def test_a_question_for_a_name_prefers_names_and_quoted_words():
     from rag import reader as R
 
