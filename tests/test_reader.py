@@ -1060,7 +1060,8 @@ def test_a_role_listed_beside_the_asked_one_is_another_post_not_its_holder():
     from rag import reader as R
 
     question = "Who is Barnet's director of children's services?"
-    q, s, sp, texts = _spans(question, "The chief executive, leader, lead member and director of children’s services work well together.")
+    listing = "The chief executive, leader, lead member and director of children’s services work well together."
+    q, s, sp, texts = _spans(question, listing)
     syn = _syntax_or_skip(s)
     flagged = _flagged(texts, R._sibling_role(R.asked_roles_of(question), s, sp, syn))
     assert {"leader", "lead member", "lead"} <= flagged and "director" not in flagged
@@ -1079,7 +1080,9 @@ def test_a_role_listed_beside_the_asked_one_is_another_post_not_its_holder():
     ],
 )
 def test_only_a_name_answers_who_holds_a_given_post(question, role_answers):
-    passage = ["Since the appointment of the permanent director, the lead member for children chairs the corporate parenting board."]
+    passage = [
+        "Since the appointment of the permanent director, the lead member for children chairs the corporate parenting board."
+    ]
     by_role = ask(question, passage)
     assert (by_role.score >= 0.05) == role_answers, (by_role.answer, by_role.score)
 
