@@ -10,13 +10,13 @@ from typing import Callable, Sequence, TypeVar
 
 import numpy as np
 
-from .answer_types import RATING, question_type, typed_spans, yes_no_grade_query
+from .answer_types import DATE, PERSON, RATING, question_type, typed_spans, yes_no_grade_query
 from .embedding import Embedder, default_embedder
 from .lexical import document_name
 from .reader import YEAR_RX, CorpusIdf, SentenceCandidate, default_threshold, document_keys, rank_answers, refers_back
 from .results import Answer, Citation, Hit
 from .retrieval import hybrid_search, named_documents
-from .sentences import VALUE_WORDS, is_label_line, row_label
+from .sentences import VALUE_WORDS, is_grade_row, is_label_line, row_label
 from .store import CURRENT_FILE, DocumentRecord, IndexData, load_index
 
 logger = logging.getLogger(__name__)
@@ -58,6 +58,29 @@ def _find_grade_rows(data: IndexData, doc: int) -> list[int]:
         ):
             out.append(int(s))
     return out
+
+
+# "Who led Ofsted's 2024 inspection of Croydon's children's services?": a report's cover rows ("Lead
+# inspector: Christine Kennet, His Majesty's Inspector", "Inspection dates: 14 to 25 October 2024") answer
+# who led it and when, but retrieval, drawn to the words the report's end matter shares with such a
+# question ("Ofsted ... inspects ... children's services"), may not reach its first page.
+COVER_ROWS = True
+COVER_ROW_TYPES = frozenset({PERSON, DATE})
+_cover_rows: dict[int, tuple[IndexData, dict[int, list[int]]]] = {}
+
+
+def _cover_sentences(data: IndexData, named: Sequence[int]) -> list[int]:
+    """The "Label: value" rows on the first page of the named documents."""
+    out: list[int] = []
+    for doc in named:
+        out.extend(_per_document(_cover_rows, data, doc, lambda _pages, doc=doc: _find_cover_rows(data, doc)))
+    return out
+
+
+def _find_cover_rows(data: IndexData, doc: int) -> list[int]:
+    rows = np.flatnonzero((data.sent_doc == doc) & (data.sent_page == 1))
+    texts = ((int(s), data.sentence_text(int(s))) for s in rows)
+    return [s for s, text in texts if len(text) < 200 and row_label(text) and not is_grade_row(text)]
 
 
 def check_question(question: str) -> str:
@@ -316,12 +339,18 @@ class Assistant:
                     where.append((s, s + 1))
                     # the question is about the label, so the label's vector stands for the pair
                     candidates.append(SentenceCandidate(text=data.sentences_text(s, s + 1), vector=vector, label=text, **common))
-        if OVERALL_RATING_ROWS and named and question and question_type(question).expected == RATING:
+        expected = question_type(question).expected if named and question else ""
+        extra: list[int] = []
+        if OVERALL_RATING_ROWS and expected == RATING:
             # "What verdict did the inspectorate reach overall on ...?": the named report's overall grade (and
             # its grades table) is read whatever the passages retrieved for the question's words ("verdict" is
             # not "rating")
+            extra = _grade_sentences(data, named)
+        elif COVER_ROWS and expected in COVER_ROW_TYPES:
+            extra = _cover_sentences(data, named)
+        if extra:
             rank = min(len(hits), READER_PASSAGES)
-            for s in _grade_sentences(data, named):
+            for s in extra:
                 if s in seen:
                     continue
                 seen.add(s)

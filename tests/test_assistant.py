@@ -227,6 +227,23 @@ def test_a_grade_question_naming_an_aspect_reads_the_named_report_s_ratings_tabl
     assert assistant.ask(_VERDICT, threshold=0.0).answer == "Requires improvement"
 
 
+def test_a_who_or_when_question_about_a_named_report_reads_its_cover_rows(tmp_path, fake_embedder):
+    # retrieval drawn to a report's end matter may not reach its first page, where the cover rows say who led
+    # the inspection and when
+    cover = "Lead inspector: Asha Verma, His Majesty's Inspector\nInspection dates: 3 to 7 March 2025\n"
+    filler = " ".join(f"Sample paragraph {i}: the service worked with partners on case {i} and kept records." for i in range(60))
+    assistant = _north_vale(tmp_path, fake_embedder, cover + "\n" + filler + "\n")
+    data = assistant._data
+    named = [i for i, d in enumerate(data.documents) if d.path.startswith("northvale")]
+    last = [(len(data.chunk_doc) - 1, 1.0)]  # only the last passage retrieved, far from the cover
+    for question in ("Who led the inspection of North Vale?", "When was North Vale inspected?"):
+        rows, where = assistant.candidates(data, last, named, question)
+        assert {c.label for c in rows if c.label} == {"Lead inspector", "Inspection dates"} and len(where) == len(rows)
+    rows, _ = assistant.candidates(data, last, named, "How many cases did North Vale keep records on?")
+    assert not any(c.label for c in rows)  # not for other kinds of question
+    assert assistant.ask("Who led the inspection of North Vale?", threshold=0.0).answer == "Asha Verma"
+
+
 def test_a_yes_no_grade_question_and_a_bare_grade_question_get_the_overall_grade(tmp_path, fake_embedder):
     table = "Judgement Grade\nThe experiences and progress of care leavers\nGood\nOverall effectiveness Requires improvement\n"
     body = (  # prose lines as long as a report page's, so the grade row is a unit of its own
