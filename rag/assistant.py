@@ -15,7 +15,7 @@ from .embedding import Embedder, default_embedder
 from .lexical import document_name
 from .reader import YEAR_RX, CorpusIdf, SentenceCandidate, default_threshold, document_keys, rank_answers, refers_back
 from .results import Answer, Citation, Hit
-from .retrieval import hybrid_search, named_documents
+from .retrieval import correct_names, hybrid_search, named_documents
 from .sentences import VALUE_WORDS, is_grade_row, is_label_line, row_label
 from .store import CURRENT_FILE, DocumentRecord, IndexData, load_index
 
@@ -223,6 +223,7 @@ class Assistant:
         q = check_question(question)
         self.refresh()
         data = self._data
+        q = correct_names(data, q)
         qv = self.embedder.embed([q])[0]
         return [self._hit(data, c, s) for c, s in hybrid_search(data, q, qv, top_k, documents=documents)]
 
@@ -240,8 +241,10 @@ class Assistant:
         self.refresh()
         data = self._data
         threshold = self.threshold if threshold is None else threshold
-        # "is Croydon good?" is answered by the grade Croydon was given, so it is read as "Croydon rating"
-        read_as = yes_no_grade_query(q) or q
+        # a misspelt report name is put right ("croyden"), and "is Croydon good?" is answered by the grade
+        # Croydon was given, so it is read as "Croydon rating"
+        read_as = correct_names(data, q)
+        read_as = yes_no_grade_query(read_as) or read_as
         qv = self.embedder.embed([read_as])[0]
         t1 = time.perf_counter()
         named = named_documents(data, read_as, documents=documents)

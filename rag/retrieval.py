@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from .fusion import reciprocal_rank_fusion
-from .lexical import STOPWORDS, BM25Index, lexical_text, tokenize
+from .lexical import STOPWORDS, BM25Index, lexical_text, stem, tokenize
 from .reader import _INITIAL_SKIP, is_common_word
 from .store import IndexData
 
@@ -44,6 +44,56 @@ def _name_index(data: IndexData) -> tuple[BM25Index, dict[str, int]]:
         _name_indexes.clear()  # one live index per process is the norm; never grow without bound
         _name_indexes[id(data)] = cached
     return cached[1], cached[2]
+
+
+# A misspelt place name ("croyden") names no document, and the question is then answered from whatever its
+# other words find (London CRC's overall grade for "croyden overall rating"). A word of five letters or more
+# that neither the corpus nor the bundled word list knows, one edit (not at its end) from exactly one word of
+# the documents' names, is read as that word.
+_SPELLING_RX = re.compile(r"[A-Za-z]{5,}")
+_name_words: dict[int, tuple[IndexData, frozenset[str]]] = {}
+
+
+def _document_name_words(data: IndexData) -> frozenset[str]:
+    cached = _name_words.get(id(data))
+    if cached is None or cached[0] is not data:
+        words = {w.lower() for d in data.documents for w in _SPELLING_RX.findall(f"{d.title} {d.path}")}
+        cached = (data, frozenset(w for w in words if not is_common_word(w)))
+        _name_words.clear()
+        _name_words[id(data)] = cached
+    return cached[1]
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether b is a (one substitution, insertion, deletion or swap of neighbours) away, and not a itself."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [k for k in range(len(a)) if a[k] != b[k]]
+        swapped = len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        return len(diff) == 1 or swapped
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    k = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
+    return short[k:] == long_[k + 1 :]
+
+
+def correct_names(data: IndexData, question: str) -> str:
+    """`question` with each misspelt document-name word put right ("croyden" -> "croydon")."""
+    names = _document_name_words(data)
+    vocab = data.bm25.vocab
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        low = word.lower()
+        if low in names or stem(low) in vocab or is_common_word(low):
+            return word
+        # not an ending added or dropped: "sampled" is no misspelling of "sample"
+        near = [n for n in names if _one_edit(low, n) and low[:-1] != n and n[:-1] != low]
+        if len(near) != 1:
+            return word
+        return near[0].capitalize() if word[:1].isupper() else near[0]
+
+    return _SPELLING_RX.sub(fix, question)
 
 
 def _capitalised_words(question: str) -> set[str]:

@@ -85,3 +85,19 @@ def test_the_lexical_search_also_looks_for_the_acronyms_a_question_spells_out():
     assert _lexical_query("How many people supervised?", vocab) == "How many people supervised?"
     assert _lexical_query("What do the team want overall?", vocab) == "What do the team want overall?"
 
+
+
+def test_a_misspelt_report_name_is_put_right(tmp_path, fake_embedder):
+    from rag.retrieval import correct_names
+
+    assistant = _open(tmp_path, fake_embedder, DOCS)
+    data = assistant.data
+    assert correct_names(data, "How many children does Northbrige care for?") == "How many children does Northbridge care for?"
+    assert correct_names(data, "barnot children") == "barnet children"
+    assert correct_names(data, "What did Eastmor plan?") == "What did Eastmoor plan?"  # a letter dropped
+    assert _named(assistant, correct_names(data, "How many men did HMP Eastmor hold?")) == {"hmp-eastmoor-report.txt"}
+    # a known word, an ending added, or a word near no name (or near two) stays as it is
+    for question in ("How many children does the council care for?", "What did the reports say?", "Who is Zebedee?"):
+        assert correct_names(data, question) == question
+    assert assistant.ask("How many children does Northbrige care for?", threshold=0.0).answer == "612"
+    assert assistant.ask("How many children does Northbrige care for?").question == "How many children does Northbrige care for?"
