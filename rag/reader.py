@@ -1284,7 +1284,12 @@ GONE_DATE_PENALTY = 3.0  # on the confidence's logit, like YEAR_MISS_PENALTY
 # expected or planned.
 _AHEAD_RX = re.compile(r"\b(?:coming|ahead|to come)\b", re.I)
 _ASKS_EXPECTED_RX = re.compile(r"\b(?:expect\w*|plan\w*|intend\w*|aim\w*|hope\w*|continue|would|forecast\w*|predict\w*)\b", re.I)
-_ASKS_FUTURE_RX = re.compile(r"\b(?:will|next|upcoming|due|planned|scheduled|going to)\b", re.I)
+_ASKS_FUTURE_RX = re.compile(
+    # "when does MTC's contract expire": an end asked in the present tense is still to come
+    r"\b(?:will|next|upcoming|due|planned|scheduled|going to)\b"
+    r"|\bwhen (?:does|do)\b.*\b(?:expire|end|finish|run out|lapse|conclude|terminate)\b",
+    re.I,
+)
 
 
 def _asks_ahead(question: str) -> bool:

@@ -933,6 +933,9 @@ def test_a_question_about_the_future_is_not_answered_by_a_year_gone_by():
     assert "2014" in gone and "March 2020" not in gone
     assert R._ASKS_FUTURE_RX.search("When is the next inspection due?")
     assert not R._ASKS_FUTURE_RX.search("When did MTC take over the CRC?")
+    # an end asked in the present tense is still to come; one asked in the past is not
+    assert R._ASKS_FUTURE_RX.search("When does MTC's contract to run London CRC expire?")
+    assert not R._ASKS_FUTURE_RX.search("When did MTC's first contract expire?")
 
 
 def test_a_reports_own_inspection_dates_are_not_the_next_inspection():
