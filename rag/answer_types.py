@@ -284,8 +284,14 @@ def question_type(question: str) -> QuestionType:
         )
         # "which Ofsted inspector led it" asks for a person; "what did the chief inspector say" does not: the
         # person after "did" is the subject, and "what" is what they said ("what word did the chief inspector
-        # use": the auxiliary may follow the asked noun)
-        or (not _AUX_VERBS.intersection(after[:4]) and near[1:2] and near[1] in _PERSON_HEADS and near[0] not in _ORG_HEADS)
+        # use": the auxiliary may follow the asked noun); "the full name of the ... provider" names no person
+        or (
+            not _AUX_VERBS.intersection(after[:4])
+            and near[1:2]
+            and near[1] in _PERSON_HEADS
+            and near[0] not in _ORG_HEADS
+            and not (near[1] == "name" and _NAME_OF_RX.search(q) and not _names_a_role(q))
+        )
     ):
         expected = PERSON
     elif wh in ("what", "which") and re.search(r"\b(?:what|which) (?:\w+ )?groups? of\b", q):
@@ -523,6 +529,13 @@ def _names_a_role(q: str) -> bool:
     """Whether a lower-case question asks for the name of a role holder ("the name of the chief executive")."""
     m = _NAME_OF_RX.search(q)
     return bool(m) and bool(role_nouns(m.group(1).split()[-1]))
+
+
+def without_name_of_thing(question: str) -> str:
+    """The lower-case question without "name of ..." when what is named is no role holder: "what is the
+    full name of the London probation provider" speaks of no person."""
+    q = question.lower()
+    return q if _names_a_role(q) else _NAME_OF_RX.sub(" ", q)
 
 
 def role_nouns(text: str) -> frozenset[str]:

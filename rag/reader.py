@@ -64,6 +64,7 @@ from .answer_types import (
     shares_in,
     typed_spans,
     unit_scale,
+    without_name_of_thing,
 )
 from .embedding import Embedder
 from .results import Answer, Citation
@@ -2571,7 +2572,7 @@ _PERSON_WORDS_RX = re.compile(
 
 def _unasked_person(question: str, tag: str, sp: "_Spans") -> np.ndarray:
     """1 for each span that is a person's name, when the question asks for a phrase and speaks of no one."""
-    if tag != PHRASE or _PERSON_WORDS_RX.search(question):
+    if tag != PHRASE or _PERSON_WORDS_RX.search(without_name_of_thing(question)):
         return np.zeros(len(sp.I))
     return np.array([kind == PERSON for kind in sp.kinds], dtype=float)
 

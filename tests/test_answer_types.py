@@ -455,3 +455,13 @@ def test_a_yes_no_question_about_a_grade_is_read_as_the_query_for_that_grade(que
     assert yes_no_grade_query(question) == query
     if query:
         assert question_type(query).expected == "rating" and question_type(question).expected == "rating"
+
+
+def test_the_name_of_a_thing_is_no_person_asked_for():
+    from rag.answer_types import without_name_of_thing
+
+    provider = "What is the full name of the London probation provider that the inspectorate examined in 2019?"
+    assert question_type(provider).expected != "person"
+    assert question_type("What is the full name of the chief executive?").expected == "person"
+    assert "name" not in without_name_of_thing(provider)
+    assert "name" in without_name_of_thing("What is the name of London CRC's chief executive?")
