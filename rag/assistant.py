@@ -69,18 +69,29 @@ COVER_ROW_TYPES = frozenset({PERSON, DATE})
 _cover_rows: dict[int, tuple[IndexData, dict[int, list[int]]]] = {}
 
 
-def _cover_sentences(data: IndexData, named: Sequence[int]) -> list[int]:
-    """The "Label: value" rows on the first page of the named documents."""
-    out: list[int] = []
+def _cover_sentences(data: IndexData, named: Sequence[int]) -> list[tuple[int, int]]:
+    """The rows on the first page of the named documents, as (first, last) sentence ids: a "Label: value"
+    line, or a label line and the value on the line under it ("Lead inspector" / "Helen Marsh")."""
+    out: list[tuple[int, int]] = []
     for doc in named:
         out.extend(_per_document(_cover_rows, data, doc, lambda _pages, doc=doc: _find_cover_rows(data, doc)))
     return out
 
 
-def _find_cover_rows(data: IndexData, doc: int) -> list[int]:
-    rows = np.flatnonzero((data.sent_doc == doc) & (data.sent_page == 1))
-    texts = ((int(s), data.sentence_text(int(s))) for s in rows)
-    return [s for s, text in texts if len(text) < 200 and row_label(text) and not is_grade_row(text)]
+def _find_cover_rows(data: IndexData, doc: int) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    values: set[int] = set()
+    rows = [int(s) for s in np.flatnonzero((data.sent_doc == doc) & (data.sent_page == 1))]
+    for s in rows:
+        text = data.sentence_text(s)
+        if len(text) >= 200 or is_grade_row(text) or s in values:
+            continue
+        if row_label(text):
+            out.append((s, s))
+        elif is_label_line(text) and s + 1 < len(data.sent_doc) and _is_value(data, s, s + 1):
+            values.add(s + 1)
+            out.append((s, s + 1))
+    return out
 
 
 def check_question(question: str) -> str:
@@ -343,29 +354,29 @@ class Assistant:
                     # the question is about the label, so the label's vector stands for the pair
                     candidates.append(SentenceCandidate(text=data.sentences_text(s, s + 1), vector=vector, label=text, **common))
         expected = question_type(question).expected if named and question else ""
-        extra: list[int] = []
+        extra: list[tuple[int, int]] = []
         if OVERALL_RATING_ROWS and expected == RATING:
             # "What verdict did the inspectorate reach overall on ...?": the named report's overall grade (and
             # its grades table) is read whatever the passages retrieved for the question's words ("verdict" is
             # not "rating")
-            extra = _grade_sentences(data, named)
+            extra = [(s, s) for s in _grade_sentences(data, named)]
         elif COVER_ROWS and expected in COVER_ROW_TYPES:
             extra = _cover_sentences(data, named)
-        if extra:
-            rank = min(len(hits), READER_PASSAGES)
-            for s in extra:
-                if s in seen:
-                    continue
-                seen.add(s)
-                doc = int(data.sent_doc[s])
-                record = data.documents[doc]
-                where.append((s, s))
-                text = data.sentence_text(s)
-                candidates.append(SentenceCandidate(
-                    text=text, vector=np.asarray(data.sent_vectors[s]), label=row_label(text), passage=rank, retrieval_score=0.0,
-                    title=document_name(record.title, record.path), named=True, doc_year=cover_year(data, doc),
-                    doc_keys=document_words(data, doc),
-                ))
+        rank = min(len(hits), READER_PASSAGES)
+        for s, last in extra:
+            if s in seen:
+                continue
+            seen.add(s)
+            doc = int(data.sent_doc[s])
+            record = data.documents[doc]
+            where.append((s, last))
+            text = data.sentences_text(s, last)
+            label = data.sentence_text(s) if last > s else row_label(text)
+            candidates.append(SentenceCandidate(
+                text=text, vector=np.asarray(data.sent_vectors[s]), label=label, passage=rank, retrieval_score=0.0,
+                title=document_name(record.title, record.path), named=True, doc_year=cover_year(data, doc),
+                doc_keys=document_words(data, doc),
+            ))
         return candidates, where
 
     # -- helpers -------------------------------------------------------------------------------

@@ -244,6 +244,20 @@ def test_a_who_or_when_question_about_a_named_report_reads_its_cover_rows(tmp_pa
     assert assistant.ask("Who led the inspection of North Vale?", threshold=0.0).answer == "Asha Verma"
 
 
+def test_a_cover_row_may_be_a_label_line_over_its_value(tmp_path, fake_embedder):
+    cover = "Lead inspector\nAsha Verma\nInspection dates\n3 to 7 March 2025\n"
+    filler = " ".join(f"Sample paragraph {i}: the service worked with partners on case {i} and kept records." for i in range(60))
+    assistant = _north_vale(tmp_path, fake_embedder, cover + "\n" + filler + "\n")
+    data = assistant._data
+    named = [i for i, d in enumerate(data.documents) if d.path.startswith("northvale")]
+    last = [(len(data.chunk_doc) - 1, 1.0)]
+    rows, where = assistant.candidates(data, last, named, "Who led the inspection of North Vale?")
+    paired = {c.label: c.text for c in rows if c.label}
+    assert paired == {"Lead inspector": "Lead inspector\nAsha Verma", "Inspection dates": "Inspection dates\n3 to 7 March 2025"}
+    assert all(last_ == first + 1 for (first, last_), c in zip(where, rows) if c.label)
+    assert assistant.ask("Who was the lead inspector for North Vale?", threshold=0.0).answer == "Asha Verma"
+
+
 def test_a_yes_no_grade_question_and_a_bare_grade_question_get_the_overall_grade(tmp_path, fake_embedder):
     table = "Judgement Grade\nThe experiences and progress of care leavers\nGood\nOverall effectiveness Requires improvement\n"
     body = (  # prose lines as long as a report page's, so the grade row is a unit of its own
