@@ -227,15 +227,21 @@ def test_a_grade_question_naming_an_aspect_reads_the_named_report_s_ratings_tabl
     assert assistant.ask(_VERDICT, threshold=0.0).answer == "Requires improvement"
 
 
-def test_a_who_or_when_question_about_a_named_report_reads_its_cover_rows(tmp_path, fake_embedder):
-    # retrieval drawn to a report's end matter may not reach its first page, where the cover rows say who led
-    # the inspection and when
-    cover = "Lead inspector: Asha Verma, His Majesty's Inspector\nInspection dates: 3 to 7 March 2025\n"
+def _north_vale_far_from(cover: str, tmp_path, fake_embedder):
+    """North Vale's report with `cover` then 60 paragraphs: the assistant, its data, the report's id as the
+    named documents, and a retrieval of only the last passage, far from the cover."""
     filler = " ".join(f"Sample paragraph {i}: the service worked with partners on case {i} and kept records." for i in range(60))
     assistant = _north_vale(tmp_path, fake_embedder, cover + "\n" + filler + "\n")
     data = assistant._data
     named = [i for i, d in enumerate(data.documents) if d.path.startswith("northvale")]
-    last = [(len(data.chunk_doc) - 1, 1.0)]  # only the last passage retrieved, far from the cover
+    return assistant, data, named, [(len(data.chunk_doc) - 1, 1.0)]
+
+
+def test_a_who_or_when_question_about_a_named_report_reads_its_cover_rows(tmp_path, fake_embedder):
+    # retrieval drawn to a report's end matter may not reach its first page, where the cover rows say who led
+    # the inspection and when
+    cover = "Lead inspector: Asha Verma, His Majesty's Inspector\nInspection dates: 3 to 7 March 2025\n"
+    assistant, data, named, last = _north_vale_far_from(cover, tmp_path, fake_embedder)
     for question in ("Who led the inspection of North Vale?", "When was North Vale inspected?"):
         rows, where = assistant.candidates(data, last, named, question)
         assert {c.label for c in rows if c.label} == {"Lead inspector", "Inspection dates"} and len(where) == len(rows)
@@ -246,11 +252,7 @@ def test_a_who_or_when_question_about_a_named_report_reads_its_cover_rows(tmp_pa
 
 def test_a_cover_row_may_be_a_label_line_over_its_value(tmp_path, fake_embedder):
     cover = "Lead inspector\nAsha Verma\nInspection dates\n3 to 7 March 2025\n"
-    filler = " ".join(f"Sample paragraph {i}: the service worked with partners on case {i} and kept records." for i in range(60))
-    assistant = _north_vale(tmp_path, fake_embedder, cover + "\n" + filler + "\n")
-    data = assistant._data
-    named = [i for i, d in enumerate(data.documents) if d.path.startswith("northvale")]
-    last = [(len(data.chunk_doc) - 1, 1.0)]
+    assistant, data, named, last = _north_vale_far_from(cover, tmp_path, fake_embedder)
     rows, where = assistant.candidates(data, last, named, "Who led the inspection of North Vale?")
     paired = {c.label: c.text for c in rows if c.label}
     assert paired == {"Lead inspector": "Lead inspector\nAsha Verma", "Inspection dates": "Inspection dates\n3 to 7 March 2025"}
