@@ -1689,6 +1689,66 @@ def _sibling_role(roles: frozenset[str], s: _Sentence, sp: "_Spans", syn: Syntax
 _HOLDER_ASKED_RX = re.compile(r"^\s*who\s+(?:is|was|are|were)\s+(?:the\s+)?\S|\bname\b", re.I)
 
 
+# "How many offices does London CRC run?" is not answered by "London CRC supervises 28,819 ... people": the
+# number counts another noun, and no verb of the question is in the sentence, exactly or nearly ("run" is
+# not "supervises"). "How many offenders is London CRC responsible for supervising?" is (the verb is there),
+# and so is "How many areas ... were assessed?" by "We inspected 10 aspects ..." ("assessed" is near
+# "inspected"). Development: 7 unanswerable questions answered with a count of something else lose
+# confidence, no right answer does. A count's noun near the asked one ("child" / "children") is the same.
+COUNT_CLASH_PENALTY = 3.0
+COUNT_VERB_SIM = 0.3  # static-vector cosine at which a sentence word stands for a question's verb
+COUNT_NOUN_SIM = 0.5  # ... and at which the counted noun stands for the asked one
+_NOT_CONTENT_VERBS = frozenset(
+    "be is are was were been being do does did have has had will would can could should may might must get got".split()
+)
+
+
+@dataclass(frozen=True)
+class _AskedCount:
+    noun: str  # the noun "how many" counts ("offices")
+    verbs: tuple[str, ...]  # the question's content verbs ("run")
+
+
+def _asked_count(question: str) -> _AskedCount | None:
+    """What a "how many" question counts and its verbs, read from its parse; None without one."""
+    qs = _analyse_sentence(question)
+    syn = parse_many([question], [(qs.starts, qs.ends)])[0]
+    if syn is None:
+        return None
+    low = [t.lower() for t in qs.toks]
+    noun = next(
+        (qs.toks[int(syn.head[t])] for t in range(1, len(low)) if low[t] == "many" and low[t - 1] == "how"
+         and syn.tag[int(syn.head[t])].startswith("NN")),
+        "",
+    )
+    verbs = tuple(w for w, tag in zip(qs.toks, syn.tag) if tag.startswith("VB") and w.lower() not in _NOT_CONTENT_VERBS)
+    return _AskedCount(noun, verbs) if noun and verbs else None
+
+
+def _count_clash(asked: _AskedCount, s: _Sentence, syn: Syntax | None, i: int, j: int) -> bool:
+    """Whether the number at tokens i..j counts another noun than the asked one, in a sentence that has none of
+    the question's verbs."""
+    if syn is None:
+        return False
+    counted = next((int(syn.head[t]) for t in range(i, j + 1) if syn.dep[t] == "nummod"), -1)
+    if counted < 0 or counted in range(i, j + 1):
+        return False
+    noun = s.toks[counted]
+    if stem(noun.lower()) == stem(asked.noun.lower()):
+        return False
+    vectors = default_word_vectors()
+    words = [t for t in s.toks if _WORD_RX.search(t)]
+    if vectors is None or not words:
+        return False
+    if float(vectors.nearest([asked.noun], [noun])[0]) >= COUNT_NOUN_SIM:
+        return False
+    stems = {stem(w.lower()) for w in words}
+    missing = [v for v in asked.verbs if stem(v.lower()) not in stems]
+    if len(missing) < len(asked.verbs):
+        return False
+    return bool((vectors.nearest(missing, words) < COUNT_VERB_SIM).all())
+
+
 def asked_roles_of(question: str) -> frozenset[str]:
     """The roles a "who" question asks for, an executive other than the chief executive read as any role."""
     roles = role_nouns(question)
@@ -2889,6 +2949,7 @@ def _rank(
     title_of = asks_title(question)
     asked_roles = asked_roles_of(question) if q.tag == PERSON else frozenset()
     holder_asked = bool(asked_roles) and _HOLDER_ASKED_RX.search(question) is not None
+    asked_count = _asked_count(question) if COUNT_CLASH_PENALTY and USE_SYNTAX and q.tag == COUNT else None
     which_head = q.head if re.match(r"\s*(?:\w+\s+)?which\b", question, re.I) else ""
     name_asked = q.tag in (PHRASE, ORG) and _ASKS_NAME_RX.search(question) is not None
     judgement_asked = _EVALUATION_QUESTION_RX.search(question) is not None
@@ -3014,6 +3075,8 @@ def _rank(
             # these lower the answer's own confidence, not its weight as a rival: an untyped rival is no
             # reason to trust another answer more (development cost 66 -> 72 when it was)
             doubt = OWN_WORDS_PENALTY * own_words[b]
+            if asked_count is not None and _count_clash(asked_count, s, syn, i, j):
+                doubt += COUNT_CLASH_PENALTY
             if graded_or_figure_asked and not type_ok[b]:
                 doubt += UNTYPED_FIGURE_PENALTY
             elif unnamed:

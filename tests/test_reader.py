@@ -1090,6 +1090,29 @@ def test_only_a_name_answers_who_holds_a_given_post(question, role_answers):
     assert (by_role.score >= 0.05) == role_answers, (by_role.answer, by_role.score)
 
 
+@pytest.mark.parametrize(
+    "question, sentence, clash",
+    [
+        # the number counts another noun, and the question's verb is not in the sentence
+        ("How many offices does London CRC run?", "London CRC supervises 28,819 low and medium-risk people.", True),
+        ("How many staff does London CRC employ?", "London CRC supervises 28,819 low and medium-risk people.", True),
+        # the verb is there, or one near it, or the noun counted is the one asked
+        ("How many offenders does London CRC supervise?", "London CRC supervises 28,819 low and medium-risk people.", False),
+        ("How many areas of the CRC's work were assessed?", "We assessed 10 aspects of the CRC's work.", False),
+        ("How many children did Enfield place out of the borough?", "Only one child was living out of the borough.", False),
+        ("How many recommendations did the inspectorate make?", "We make six recommendations.", False),
+    ],
+)
+def test_a_count_of_another_noun_in_a_sentence_without_the_question_s_verb_clashes(question, sentence, clash):
+    from rag import reader as R
+
+    asked = R._asked_count(question)
+    s = R._analyse_sentence(sentence)
+    syn = _syntax_or_skip(s)
+    number = next(k for k, t in enumerate(s.toks) if t in {"28,819", "10", "one", "six"})
+    assert asked is not None and R._count_clash(asked, s, syn, number, number) == clash
+
+
 def test_a_question_for_a_name_prefers_names_and_quoted_words():
     from rag import reader as R
 
