@@ -1163,7 +1163,7 @@ _OVERALL_GENERIC_KEYS = frozenset(
     for w in (
         "rating rated grade graded judgement judgment judged verdict outcome score overall get got give gave given "
         "receive received award awarded achieve achieved inspection inspected inspectors inspector inspectorate "
-        "ofsted report latest recent"
+        "ofsted report latest recent last most"
     ).split()
     for k in _keys(w)
 )
@@ -2945,6 +2945,7 @@ def _rank(
     future = q.tag == DATE and _ASKS_FUTURE_RX.search(question) is not None
     ahead_asked = _asks_ahead(question)
     earlier = q.tag == DATE and not future and _ASKS_PREVIOUS_RX.search(question) is not None
+    previous_grade = q.tag == RATING and _ASKS_PREVIOUS_RX.search(question) is not None
     graded_or_figure_asked = q.tag in _FIGURE_TAGS or q.tag == RATING
     title_of = asks_title(question)
     asked_roles = asked_roles_of(question) if q.tag == PERSON else frozenset()
@@ -3013,6 +3014,11 @@ def _rank(
                 # "over what period had turnover fallen" is not answered by "expected to fall over the coming year"
                 type_ok = type_ok * ~np.array([_still_to_come(s, i, j) for i, j in zip(sp.I, sp.J)], dtype=bool)
             z = z + TYPE_PRIOR * type_ok
+        if previous_grade and candidates[k].label and not _ASKS_PREVIOUS_RX.search(candidates[k].text):
+            # "What overall grade did London CRC receive at its previous inspection?": a table row's grade is
+            # this inspection's, unless the row is about the previous one ("Previous inspection / June 2019,
+            # judged inadequate overall")
+            gone = np.ones(len(sp.I), dtype=bool)
         if q.tag == RATING:
             # SQuAD has no rating questions, so this type's match weight is a fixed prior, not learned
             # and a grade that closes its unit (a judgement-table row "label ... Grade") gets half as much again

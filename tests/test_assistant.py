@@ -276,6 +276,18 @@ def test_a_yes_no_grade_question_and_a_bare_grade_question_get_the_overall_grade
     assert not any(c.text.startswith("Overall effectiveness Requires improvement\n") for c in candidates)
 
 
+def test_a_report_s_own_grade_rows_do_not_answer_for_its_previous_inspection(tmp_path, fake_embedder):
+    assistant = _north_vale(tmp_path, fake_embedder)
+    previous = assistant.ask("What overall grade did North Vale receive at its previous inspection?", threshold=0.0)
+    latest = assistant.ask("What overall grade did North Vale receive at its last inspection?", threshold=0.0)
+    assert latest.answer == "Requires improvement" and previous.score < latest.score / 4
+    # a row about the previous inspection does answer it
+    (tmp_path / "2").mkdir()
+    assistant = _north_vale(tmp_path / "2", fake_embedder, "Previous inspection\nJune 2019, judged inadequate overall\n")
+    previous = assistant.ask("What overall grade did North Vale receive at its previous inspection?", threshold=0.0)
+    assert previous.answer == "inadequate"
+
+
 def test_a_bullet_item_is_read_with_the_heading_of_its_list(tmp_path, fake_embedder):
     from rag.assistant import list_heading
 
