@@ -453,9 +453,17 @@ _FREQUENCY_RX = _rx(
 )
 _ONE_ANOTHER_RX = re.compile(r"(?:\s+[\w’'-]+){0,4}?\s+(?:to|or|after)?\s*another\b", re.IGNORECASE)
 _COUNT_RX = _rx(rf"(?:{_MOD} )?(?:{_NUM}(?: (?:million|billion|thousand|hundred))?|\b{_NUM_WORD}(?:(?:-| ){_NUM_WORD})*\b)")
+# The three outcomes of an Ofsted and CQC area SEND inspection, which such a report gives as its grade
+_AREA_OUTCOME = (
+    r"typically\s+leads?\s+to\s+positive\s+experiences\s+and\s+outcomes"
+    r"|inconsistent\s+experiences\s+and\s+outcomes"
+    r"|widespread\s+and/or\s+systemic\s+failings"
+)
+_AREA_OUTCOME_RX = re.compile(rf"\b(?:{_AREA_OUTCOME})\b", re.IGNORECASE)
 _RATING_RX = re.compile(
-    # Ofsted and probation grades, and HM Inspectorate of Prisons' healthy-prison scores
-    r"\b(?:require[sd]?(?:\s+|\s*\n\s*)improvement(?:(?:\s+|\s*\n\s*)to(?:\s+|\s*\n\s*)be(?:\s+|\s*\n\s*)good)?"
+    # Ofsted and probation grades, HM Inspectorate of Prisons' healthy-prison scores, area SEND outcomes
+    rf"\b(?:{_AREA_OUTCOME}|"
+    r"require[sd]?(?:\s+|\s*\n\s*)improvement(?:(?:\s+|\s*\n\s*)to(?:\s+|\s*\n\s*)be(?:\s+|\s*\n\s*)good)?"
     r"|requiring(?:\s+|\s*\n\s*)improvement|not(?:\s+|\s*\n\s*)sufficiently(?:\s+|\s*\n\s*)good"
     r"|reasonably(?:\s+|\s*\n\s*)good|outstanding|good|inadequate|poor)\b",
     re.IGNORECASE,
@@ -529,6 +537,11 @@ def _names_a_role(q: str) -> bool:
     """Whether a lower-case question asks for the name of a role holder ("the name of the chief executive")."""
     m = _NAME_OF_RX.search(q)
     return bool(m) and bool(role_nouns(m.group(1).split()[-1]))
+
+
+def states_area_outcome(text: str) -> bool:
+    """Whether `text` gives an area SEND inspection's outcome ("... lead to inconsistent experiences and outcomes ...")."""
+    return _AREA_OUTCOME_RX.search(text) is not None
 
 
 def without_name_of_thing(question: str) -> str:

@@ -10,7 +10,7 @@ from typing import Callable, Sequence, TypeVar
 
 import numpy as np
 
-from .answer_types import DATE, PERSON, RATING, question_type, typed_spans, yes_no_grade_query
+from .answer_types import DATE, PERSON, RATING, question_type, states_area_outcome, typed_spans, yes_no_grade_query
 from .embedding import Embedder, default_embedder
 from .lexical import document_name
 from .reader import YEAR_RX, CorpusIdf, SentenceCandidate, default_threshold, document_keys, rank_answers, refers_back
@@ -37,26 +37,35 @@ OVERALL_RATING_ROWS = True
 GRADE_TABLE_ROWS = True
 OVERALL_RATING_PAGES = 3  # a report states its overall grade on its cover or summary, never deep inside
 _OVERALL_RX = re.compile(r"\boverall\b", re.I)
-_grade_rows: dict[int, tuple[IndexData, dict[int, list[int]]]] = {}
+_grade_rows: dict[int, tuple[IndexData, dict[int, list[tuple[int, int]]]]] = {}
 
 
-def _grade_sentences(data: IndexData, named: Sequence[int]) -> list[int]:
+def _grade_sentences(data: IndexData, named: Sequence[int]) -> list[tuple[int, int]]:
     """Sentences of the named documents that state an overall grade ("Overall rating for London CRC:
-    Requires improvement.", "Overall effectiveness Good") or are a row of a grades table ("1.1 Leadership\nGood")."""
-    out: list[int] = []
+    Requires improvement.", "Overall effectiveness Good") or are a row of a grades table ("1.1 Leadership\nGood"),
+    as (first, last) sentence ids; an area SEND report's outcome is read with its heading ("Inspection
+    outcome" / "There are widespread and/or systemic failings ..."), a row like the others."""
+    out: list[tuple[int, int]] = []
     for doc in named:
         out.extend(_per_document(_grade_rows, data, doc, lambda _pages, doc=doc: _find_grade_rows(data, doc)))
     return out
 
 
-def _find_grade_rows(data: IndexData, doc: int) -> list[int]:
+_OUTCOME_HEADING_RX = re.compile(r"(?:inspection\s+)?outcomes?", re.I)
+
+
+def _find_grade_rows(data: IndexData, doc: int) -> list[tuple[int, int]]:
     out = []
-    for s in np.flatnonzero((data.sent_doc == doc) & (data.sent_page <= OVERALL_RATING_PAGES)):
-        text = data.sentence_text(int(s))
-        if len(text) < 300 and (_OVERALL_RX.search(text) or (GRADE_TABLE_ROWS and row_label(text))) and any(
-            kind == RATING for _, _, kind in typed_spans(text)
-        ):
-            out.append(int(s))
+    for s in (int(s) for s in np.flatnonzero((data.sent_doc == doc) & (data.sent_page <= OVERALL_RATING_PAGES))):
+        text = data.sentence_text(s)
+        outcome = states_area_outcome(text)
+        stated = _OVERALL_RX.search(text) or outcome or (GRADE_TABLE_ROWS and row_label(text))
+        if len(text) < 300 and stated and any(kind == RATING for _, _, kind in typed_spans(text)):
+            headed = (
+                outcome and s > 0 and data.sent_doc[s - 1] == doc and data.sent_page[s - 1] == data.sent_page[s]
+                and _OUTCOME_HEADING_RX.fullmatch(data.sentence_text(s - 1).strip()) is not None
+            )
+            out.append((s - 1, s) if headed else (s, s))
     return out
 
 
@@ -66,7 +75,7 @@ def _find_grade_rows(data: IndexData, doc: int) -> list[int]:
 # question ("Ofsted ... inspects ... children's services"), may not reach its first page.
 COVER_ROWS = True
 COVER_ROW_TYPES = frozenset({PERSON, DATE})
-_cover_rows: dict[int, tuple[IndexData, dict[int, list[int]]]] = {}
+_cover_rows: dict[int, tuple[IndexData, dict[int, list[tuple[int, int]]]]] = {}
 
 
 def _cover_sentences(data: IndexData, named: Sequence[int]) -> list[tuple[int, int]]:
@@ -359,14 +368,17 @@ class Assistant:
             # "What verdict did the inspectorate reach overall on ...?": the named report's overall grade (and
             # its grades table) is read whatever the passages retrieved for the question's words ("verdict" is
             # not "rating")
-            extra = [(s, s) for s in _grade_sentences(data, named)]
+            extra = _grade_sentences(data, named)
         elif COVER_ROWS and expected in COVER_ROW_TYPES:
             extra = _cover_sentences(data, named)
         rank = min(len(hits), READER_PASSAGES)
+        paired = set(where)
         for s, last in extra:
-            if s in seen:
+            # a row read as a pair is added even when its sentences were read one by one
+            if (s, last) in paired or (last == s and s in seen):
                 continue
             seen.add(s)
+            paired.add((s, last))
             doc = int(data.sent_doc[s])
             record = data.documents[doc]
             where.append((s, last))

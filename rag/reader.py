@@ -1218,7 +1218,8 @@ def _label_named(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.nd
         # ("... for its adoption service", "... at its previous inspection")
         asked = set(q.weights) - names - _OVERALL_GENERIC_KEYS
         for k in partial:
-            if "overall" in candidates[k].label.lower() and asked <= _title_keys(candidates[k].title):
+            label = candidates[k].label.lower()
+            if ("overall" in label or "outcome" in label) and asked <= _title_keys(candidates[k].title):
                 out[k] = 1.0
     return out
 
@@ -1230,10 +1231,14 @@ _OUTSIDE_VALUE = -50.0
 _ASIDE_RX = re.compile(r"\s*\([^()]*\)\s*$")
 
 
-def _row_value(label: str, s: _Sentence, sp: "_Spans", type_ok: np.ndarray | None, named: bool) -> np.ndarray:
+def _row_value(
+    label: str, s: _Sentence, sp: "_Spans", type_ok: np.ndarray | None, named: bool, graded: np.ndarray | None = None
+) -> np.ndarray:
     """Per span of a table row "label / value": a large penalty for spans that start in the label and,
     when the question names the label, the prior for the whole value (`type_ok`, for typed questions,
-    limits it to values of that type)."""
+    limits it to values of that type), or for a grade question, for the grades in it (`graded`: "Inspection
+    outcome / The local area partnership's ... arrangements typically lead to positive experiences and
+    outcomes ...", whose value is a sentence)."""
     text = s.text
     start = len(label)
     while start < len(text) and (text[start].isspace() or text[start] == ":"):
@@ -1244,6 +1249,8 @@ def _row_value(label: str, s: _Sentence, sp: "_Spans", type_ok: np.ndarray | Non
         if s.starts[i] < start:
             out[k] = _OUTSIDE_VALUE
         elif named and s.starts[i] == start and s.ends[j] == end and (type_ok is None or type_ok[k] > 0):
+            out[k] = ROW_VALUE_PRIOR
+        elif named and graded is not None and graded[k] > 0:
             out[k] = ROW_VALUE_PRIOR
     return out
 
@@ -2956,7 +2963,9 @@ def _rank(
     judgement_asked = _EVALUATION_QUESTION_RX.search(question) is not None
     object_asked = bool(MAIN_SUBJECT_PENALTY) and USE_SYNTAX and asks_object(question)
     given_verbs = given_objects(question) if GIVEN_OBJECT_PENALTY and USE_SYNTAX and q.tag == PHRASE else frozenset()
-    phrase_unnamed = bool(DOCUMENT_NAME_PENALTY) and q.tag == PHRASE and not name_asked
+    # a grade never names its report ("Local Area Partnership" of "Area SEND inspection of Haringey Local Area
+    # Partnership" is no outcome)
+    name_unasked = bool(DOCUMENT_NAME_PENALTY) and ((q.tag == PHRASE and not name_asked) or q.tag == RATING)
     phrase_not_time = bool(UNASKED_DATE_PENALTY) and q.tag == PHRASE and not _TIME_WORDS_RX.search(question)
     results: list[tuple[float, float, int, int, int, str, np.ndarray]] = []
     rivals: list[tuple[float, int, str, np.ndarray]] = []  # (confidence, sentence, answer key, features)
@@ -3033,7 +3042,7 @@ def _rank(
             z = z - MAIN_SUBJECT_PENALTY * _main_subject(syn, s, sp)
         if given_verbs:
             z = z - GIVEN_OBJECT_PENALTY * _given_object(syn, s, sp, given_verbs)
-        if phrase_unnamed:
+        if name_unasked:
             z = z - DOCUMENT_NAME_PENALTY * _document_name(s, sp, candidates[k].title)
         if SIBLING_ROLE_PENALTY and asked_roles:
             z = z - SIBLING_ROLE_PENALTY * _sibling_role(asked_roles, s, sp, syn)
@@ -3049,7 +3058,10 @@ def _rank(
             z = z - FUNCTION_SPAN_PENALTY * _function_words_only(s, sp)
         _prefer_whole_answers(question, q, s, sp, syn, z)
         if candidates[k].label:
-            z = z + _row_value(candidates[k].label, s, sp, type_ok if q.tag in TYPED_PRIOR_TAGS else None, bool(label_named[k]))
+            z = z + _row_value(
+                candidates[k].label, s, sp, type_ok if q.tag in TYPED_PRIOR_TAGS else None, bool(label_named[k]),
+                type_ok if q.tag == RATING else None,
+            )
         lp = _log_softmax(z)
         best = np.argsort(-z, kind="stable")[: max(top_n, 1) * 2]
         miss, soft_miss = _missing(questions[k], feature_sents[k]), _soft_missing(questions[k], [feature_sents[k]])

@@ -465,3 +465,17 @@ def test_the_name_of_a_thing_is_no_person_asked_for():
     assert question_type("What is the full name of the chief executive?").expected == "person"
     assert "name" not in without_name_of_thing(provider)
     assert "name" in without_name_of_thing("What is the name of London CRC's chief executive?")
+
+
+def test_an_area_send_outcome_is_a_grade():
+    from rag.answer_types import states_area_outcome
+
+    text = (
+        "The local area partnership’s special educational needs and/or disability (SEND) arrangements typically\n"
+        "lead to positive experiences and outcomes for children and young people with SEND."
+    )
+    assert states_area_outcome(text)
+    assert ("typically\nlead to positive experiences and outcomes", "rating") in [(text[a:b], k) for a, b, k in typed_spans(text)]
+    failing = "There are widespread and/or systemic failings leading to significant concerns."
+    assert ("widespread and/or systemic failings", "rating") in [(failing[a:b], k) for a, b, k in typed_spans(failing)]
+    assert not states_area_outcome("Outcomes for children are improving.")

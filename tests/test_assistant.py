@@ -288,6 +288,28 @@ def test_a_report_s_own_grade_rows_do_not_answer_for_its_previous_inspection(tmp
     assert previous.answer == "inadequate"
 
 
+def test_an_area_send_report_s_outcome_is_read_as_its_grade(tmp_path, fake_embedder):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    filler = " ".join(f"Sample paragraph {i}: the partnership worked with schools on plan {i}." for i in range(60))
+    (folder / "northvale-area-send-sample.txt").write_text(
+        "Area SEND inspection of North Vale Local Area Partnership\nInspection dates: 3 to 7 March 2025\n"
+        "Inspection outcome\nThere are widespread and/or systemic failings leading to significant concerns about the\n"
+        "experiences and outcomes of children and young people with special educational needs and/or disabilities.\n\n"
+        + filler + "\n",
+        encoding="utf-8",
+    )
+    (folder / "other-sample.txt").write_text("Sample note. The kitchen served 431 meals.\n", encoding="utf-8")
+    build_index(folder, tmp_path / "index", embedder=fake_embedder)
+    assistant = Assistant.open(tmp_path / "index", embedder=fake_embedder)
+    data = assistant._data
+    last = [(len(data.chunk_doc) - 1, 1.0)]  # far from the outcome
+    rows, _ = assistant.candidates(data, last, [0], "What was the outcome of North Vale's area SEND inspection?")
+    assert [c.label for c in rows if c.label] == ["Inspection outcome"]
+    answer = assistant.ask("What was the outcome of the area SEND inspection of North Vale?", threshold=0.0)
+    assert answer.answer == "widespread and/or systemic failings"
+
+
 def test_a_bullet_item_is_read_with_the_heading_of_its_list(tmp_path, fake_embedder):
     from rag.assistant import list_heading
 
