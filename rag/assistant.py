@@ -451,8 +451,12 @@ def list_heading(data: IndexData, s: int) -> str:
         if _is_bullet_item(data, j):
             continue
         text = data.sentence_text(j)
-        return text if text.rstrip().endswith(("?", ":")) else ""
+        # a footnote mark may follow the heading's question mark ("What needs to improve?1")
+        return text if _HEADING_END_RX.search(text) else ""
     return ""
+
+
+_HEADING_END_RX = re.compile(r"[?:]\d{0,2}\s*$")
 
 
 def _is_value(data: IndexData, s: int, nxt: int) -> bool:

@@ -2654,6 +2654,7 @@ _TIME_WORDS_RX = re.compile(
 )
 
 
+_ASKS_ITSELF_RX = re.compile(r"\?[\d\s]{0,3}$")
 NEXT_TYPED_GAP = 0.5  # how far below the best-matched sentence the typed sentence after it is lifted to
 OWN_WORDS_PENALTY = 2.0  # a span made only of the question's words: in ranking and on the confidence's logit
 
@@ -2976,6 +2977,8 @@ def _rank(
     else:
         syntax = [None] * len(top)
     for k, syn in zip(top, syntax):
+        if _ASKS_ITSELF_RX.search(candidates[k].text):
+            continue  # a sentence that asks ("What needs to improve?1", a heading) answers nothing
         s = feature_sents[k]
         base = len(candidates[k].context) + 1 if candidates[k].context else 0
         al_k = _soft_aligned(questions[k], s, feature_aligned[k]) if SOFT_ALIGN else feature_aligned[k]

@@ -310,20 +310,25 @@ def test_an_area_send_report_s_outcome_is_read_as_its_grade(tmp_path, fake_embed
     assert answer.answer == "widespread and/or systemic failings"
 
 
-def test_a_bullet_item_is_read_with_the_heading_of_its_list(tmp_path, fake_embedder):
-    from rag.assistant import list_heading
-
+def _westvale(tmp_path, fake_embedder, heading: str):
+    """A one-report index whose list of two bullet items sits under `heading`, and its sentence texts."""
     folder = tmp_path / "corpus"
     folder.mkdir()
     (folder / "report.txt").write_text(
-        "Sample report on Westvale.\nWhat needs to improve?\n◼ Services to children out of hours.\n"
+        f"Sample report on Westvale.\n{heading}\n◼ Services to children out of hours.\n"
         "◼ Waiting time for early help support.\nThe service is good. It has 12 staff.\n",
         encoding="utf-8",
     )
     build_index(folder, tmp_path / "index", embedder=fake_embedder)
     assistant = Assistant.open(tmp_path / "index", embedder=fake_embedder)
     data = assistant.data
-    texts = [data.sentence_text(s) for s in range(len(data.sent_doc))]
+    return assistant, data, [data.sentence_text(s) for s in range(len(data.sent_doc))]
+
+
+def test_a_bullet_item_is_read_with_the_heading_of_its_list(tmp_path, fake_embedder):
+    from rag.assistant import list_heading
+
+    assistant, data, texts = _westvale(tmp_path, fake_embedder, "What needs to improve?")
     headings = {t: list_heading(data, s) for s, t in enumerate(texts)}
     assert headings["Waiting time for early help support."] == "What needs to improve?"
     assert headings["Services to children out of hours."] == "What needs to improve?"
@@ -335,6 +340,15 @@ def test_a_bullet_item_is_read_with_the_heading_of_its_list(tmp_path, fake_embed
     from rag.reader import _same_list
 
     assert _same_list(items[0], items[1]) and not _same_list(items[0], candidates[0])
+
+
+def test_a_list_heading_may_carry_a_footnote_mark_and_never_answers(tmp_path, fake_embedder):
+    from rag.assistant import list_heading
+
+    assistant, data, texts = _westvale(tmp_path, fake_embedder, "What needs to improve?1")
+    assert list_heading(data, texts.index("Services to children out of hours.")) == "What needs to improve?1"
+    answer = assistant.ask("What needs to improve in Westvale?", threshold=0.0)
+    assert answer.sentence != "What needs to improve?1" and answer.answer != "1"
 
 
 def test_a_grade_question_restricted_to_other_documents_reads_no_named_report_s_rating(tmp_path, fake_embedder):
