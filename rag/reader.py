@@ -2655,6 +2655,15 @@ _TIME_WORDS_RX = re.compile(
 
 
 _ASKS_ITSELF_RX = re.compile(r"\?[\d\s]{0,3}$")
+# Nor is a grade ("Outstanding" for "islington current apprenticeships care leavers"), unless the question
+# speaks of how good something is.
+UNASKED_GRADE_PENALTY = 2.0
+_GRADE_WORDS_RX = re.compile(
+    r"\b(?:grade[sd]?|rat(?:e|ed|ing|ings)|judge[sd]?|judg(?:e)?ments?|verdicts?|outcomes?|quality|good|better|best|"
+    r"worse|poor|outstanding|inadequate|improv\w*|strong|weak\w*|describe[sd]?|think|thought|view|views|opinion|say|said|"
+    r"find|found|conclude[sd]?|assess\w*|how\s+well|how\s+good)\b",
+    re.I,
+)
 NEXT_TYPED_GAP = 0.5  # how far below the best-matched sentence the typed sentence after it is lifted to
 OWN_WORDS_PENALTY = 2.0  # a span made only of the question's words: in ranking and on the confidence's logit
 
@@ -2968,6 +2977,7 @@ def _rank(
     # Partnership" is no outcome)
     name_unasked = bool(DOCUMENT_NAME_PENALTY) and ((q.tag == PHRASE and not name_asked) or q.tag == RATING)
     phrase_not_time = bool(UNASKED_DATE_PENALTY) and q.tag == PHRASE and not _TIME_WORDS_RX.search(question)
+    phrase_not_graded = bool(UNASKED_GRADE_PENALTY) and q.tag == PHRASE and not _GRADE_WORDS_RX.search(question)
     results: list[tuple[float, float, int, int, int, str, np.ndarray]] = []
     rivals: list[tuple[float, int, str, np.ndarray]] = []  # (confidence, sentence, answer key, features)
     # spans are read with the sentence referred back to in front ("... 7,025 children with SEND. Of these,
@@ -3053,6 +3063,8 @@ def _rank(
             z = z - UNASKED_PERSON_PENALTY * _unasked_person(question, q.tag, sp)
         if phrase_not_time:
             z = z - UNASKED_DATE_PENALTY * np.array([kind == DATE for kind in sp.kinds], dtype=float)
+        if phrase_not_graded:
+            z = z - UNASKED_GRADE_PENALTY * np.array([kind == RATING for kind in sp.kinds], dtype=float)
         # any question's, unless it asks for a judgement, which may repeat them ("how close to good" -> "close to
         # ‘good’")
         own_words = own & (not judgement_asked)

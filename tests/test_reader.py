@@ -1113,6 +1113,12 @@ def test_a_count_of_another_noun_in_a_sentence_without_the_question_s_verb_clash
     assert asked is not None and R._count_clash(asked, s, syn, number, number) == clash
 
 
+def test_a_grade_answers_a_question_for_a_phrase_only_when_it_speaks_of_how_good():
+    passage = ["Ofsted judged the offer to care leavers in Islington outstanding, and the council now offers 10 apprenticeships."]
+    assert ask("What does Islington now offer its care leavers?", passage).answer == "10 apprenticeships"
+    assert ask("How did Ofsted judge the offer to care leavers in Islington?", passage).answer == "outstanding"
+
+
 def test_a_question_for_a_name_prefers_names_and_quoted_words():
     from rag import reader as R
 
