@@ -483,6 +483,13 @@ def _analyse_sentence(text: str) -> _Sentence:
     return _Sentence(text, st, en, toks, stems, keys, content, typed, word)
 
 
+@lru_cache(maxsize=1024)
+def _question_syntax(question: str) -> tuple[_Sentence, Syntax | None]:
+    """The question read as a sentence, and its parse (None without spaCy), once per question."""
+    s = _analyse_sentence(question)
+    return s, parse_many([question], [(s.starts, s.ends)])[0]
+
+
 # A question may spell out what the text abbreviates ("London's community rehabilitation company" for
 # "London CRC", "not in education, employment or training" for "NEET") or abbreviate what it spells out:
 # an acronym and a run of words whose initials make it stand for each other.
@@ -1384,8 +1391,7 @@ def _miss_weights(question: str, corpus: CorpusIdf | None = None) -> dict[str, f
     out = _without_answer_kind(q)
     if MISS_POS_FACTOR == 1.0 or not USE_SYNTAX:
         return out
-    s = _analyse_sentence(question)
-    syn = parse_many([question], [(s.starts, s.ends)])[0]
+    s, syn = _question_syntax(question)
     if syn is None:
         return out
     base = dict(out)
@@ -1718,8 +1724,7 @@ class _AskedCount:
 
 def _asked_count(question: str) -> _AskedCount | None:
     """What a "how many" question counts and its verbs, read from its parse; None without one."""
-    qs = _analyse_sentence(question)
-    syn = parse_many([question], [(qs.starts, qs.ends)])[0]
+    qs, syn = _question_syntax(question)
     if syn is None:
         return None
     low = [t.lower() for t in qs.toks]
@@ -2525,8 +2530,7 @@ _OBJECT_DEPS = frozenset({"dobj", "pobj"})
 @lru_cache(maxsize=1024)
 def asks_object(question: str) -> bool:
     """Whether the question's wh-word ("what", or the noun after "which") is the object of its verb."""
-    s = _analyse_sentence(question)
-    syn = parse_many([question], [(s.starts, s.ends)])[0]
+    _, syn = _question_syntax(question)
     if syn is None:
         return False
     for t, tag in enumerate(syn.tag):
@@ -2568,8 +2572,7 @@ GIVEN_OBJECT_PENALTY = 2.0
 def given_objects(question: str) -> frozenset[str]:
     """Keys of the question's verbs whose direct object the question itself gives, other than the verb its
     wh-word belongs to ("bring in" of "What did leaders bring in to lighten the paperwork load?")."""
-    s = _analyse_sentence(question)
-    syn = parse_many([question], [(s.starts, s.ends)])[0]
+    s, syn = _question_syntax(question)
     if syn is None:
         return frozenset()
     wh = {t for t, tag in enumerate(syn.tag) if tag in ("WP", "WDT", "WRB")}
