@@ -2640,11 +2640,21 @@ _PERSON_WORDS_RX = re.compile(
 )
 
 
+@lru_cache(maxsize=1024)
+def _speaks_of_people(question: str) -> bool:
+    return _PERSON_WORDS_RX.search(without_name_of_thing(question)) is not None
+
+
 def _unasked_person(question: str, tag: str, sp: "_Spans") -> np.ndarray:
     """1 for each span that is a person's name, when the question asks for a phrase and speaks of no one."""
-    if tag != PHRASE or _PERSON_WORDS_RX.search(without_name_of_thing(question)):
+    if tag != PHRASE or _speaks_of_people(question):
         return np.zeros(len(sp.I))
-    return np.array([kind == PERSON for kind in sp.kinds], dtype=float)
+    return _of_kind(sp, PERSON)
+
+
+def _of_kind(sp: "_Spans", kind: str) -> np.ndarray:
+    """1 for each span of the given kind."""
+    return np.array([k == kind for k in sp.kinds], dtype=float)
 
 
 # "What cabinet portfolio does Councillor Maria Okafor hold?" asks for a phrase, and no date answers it
@@ -2657,16 +2667,21 @@ _TIME_WORDS_RX = re.compile(
 )
 
 
-_ASKS_ITSELF_RX = re.compile(r"\?[\d\s]{0,3}$")
 # Nor is a grade ("Outstanding" for "islington current apprenticeships care leavers"), unless the question
 # speaks of how good something is.
 UNASKED_GRADE_PENALTY = 2.0
-_GRADE_WORDS_RX = re.compile(
+_QUALITY_WORDS_RX = re.compile(
     r"\b(?:grade[sd]?|rat(?:e|ed|ing|ings)|judge[sd]?|judg(?:e)?ments?|verdicts?|outcomes?|quality|good|better|best|"
     r"worse|poor|outstanding|inadequate|improv\w*|strong|weak\w*|describe[sd]?|think|thought|view|views|opinion|say|said|"
     r"find|found|conclude[sd]?|assess\w*|how\s+well|how\s+good)\b",
     re.I,
 )
+
+
+# A sentence that asks ("What needs to improve?1", a list's heading with its footnote mark) answers nothing.
+_ASKS_ITSELF_RX = re.compile(r"\?[\d\s]{0,3}$")
+
+
 NEXT_TYPED_GAP = 0.5  # how far below the best-matched sentence the typed sentence after it is lifted to
 OWN_WORDS_PENALTY = 2.0  # a span made only of the question's words: in ranking and on the confidence's logit
 
@@ -2980,7 +2995,7 @@ def _rank(
     # Partnership" is no outcome)
     name_unasked = bool(DOCUMENT_NAME_PENALTY) and ((q.tag == PHRASE and not name_asked) or q.tag == RATING)
     phrase_not_time = bool(UNASKED_DATE_PENALTY) and q.tag == PHRASE and not _TIME_WORDS_RX.search(question)
-    phrase_not_graded = bool(UNASKED_GRADE_PENALTY) and q.tag == PHRASE and not _GRADE_WORDS_RX.search(question)
+    phrase_not_graded = bool(UNASKED_GRADE_PENALTY) and q.tag == PHRASE and not _QUALITY_WORDS_RX.search(question)
     results: list[tuple[float, float, int, int, int, str, np.ndarray]] = []
     rivals: list[tuple[float, int, str, np.ndarray]] = []  # (confidence, sentence, answer key, features)
     # spans are read with the sentence referred back to in front ("... 7,025 children with SEND. Of these,
@@ -3065,9 +3080,9 @@ def _rank(
         if UNASKED_PERSON_PENALTY:
             z = z - UNASKED_PERSON_PENALTY * _unasked_person(question, q.tag, sp)
         if phrase_not_time:
-            z = z - UNASKED_DATE_PENALTY * np.array([kind == DATE for kind in sp.kinds], dtype=float)
+            z = z - UNASKED_DATE_PENALTY * _of_kind(sp, DATE)
         if phrase_not_graded:
-            z = z - UNASKED_GRADE_PENALTY * np.array([kind == RATING for kind in sp.kinds], dtype=float)
+            z = z - UNASKED_GRADE_PENALTY * _of_kind(sp, RATING)
         # any question's, unless it asks for a judgement, which may repeat them ("how close to good" -> "close to
         # ‘good’")
         own_words = own & (not judgement_asked)
