@@ -37,25 +37,23 @@ OVERALL_RATING_ROWS = True
 GRADE_TABLE_ROWS = True
 OVERALL_RATING_PAGES = 3  # a report states its overall grade on its cover or summary, never deep inside
 _OVERALL_RX = re.compile(r"\boverall\b", re.I)
-_grade_rows: dict[int, tuple[IndexData, dict[int, list[tuple[int, int]]]]] = {}
+_Rows = list[tuple[int, int]]  # (first, last) sentence ids of table rows, one or two sentences each
+_grade_rows: dict[int, tuple[IndexData, dict[int, _Rows]]] = {}
 
 
-def _grade_sentences(data: IndexData, named: Sequence[int]) -> list[tuple[int, int]]:
+def _grade_sentences(data: IndexData, named: Sequence[int]) -> _Rows:
     """Sentences of the named documents that state an overall grade ("Overall rating for London CRC:
     Requires improvement.", "Overall effectiveness Good") or are a row of a grades table ("1.1 Leadership\nGood"),
     as (first, last) sentence ids; an area SEND report's outcome is read with its heading ("Inspection
     outcome" / "There are widespread and/or systemic failings ..."), a row like the others."""
-    out: list[tuple[int, int]] = []
-    for doc in named:
-        out.extend(_per_document(_grade_rows, data, doc, lambda _pages, doc=doc: _find_grade_rows(data, doc)))
-    return out
+    return _rows_of(_grade_rows, _find_grade_rows, data, named)
 
 
 _OUTCOME_HEADING_RX = re.compile(r"(?:inspection\s+)?outcomes?", re.I)
 
 
-def _find_grade_rows(data: IndexData, doc: int) -> list[tuple[int, int]]:
-    out = []
+def _find_grade_rows(data: IndexData, doc: int) -> _Rows:
+    out: _Rows = []
     for s in (int(s) for s in np.flatnonzero((data.sent_doc == doc) & (data.sent_page <= OVERALL_RATING_PAGES))):
         text = data.sentence_text(s)
         outcome = states_area_outcome(text)
@@ -75,20 +73,28 @@ def _find_grade_rows(data: IndexData, doc: int) -> list[tuple[int, int]]:
 # question ("Ofsted ... inspects ... children's services"), may not reach its first page.
 COVER_ROWS = True
 COVER_ROW_TYPES = frozenset({PERSON, DATE})
-_cover_rows: dict[int, tuple[IndexData, dict[int, list[tuple[int, int]]]]] = {}
+_cover_rows: dict[int, tuple[IndexData, dict[int, _Rows]]] = {}
 
 
-def _cover_sentences(data: IndexData, named: Sequence[int]) -> list[tuple[int, int]]:
+def _cover_sentences(data: IndexData, named: Sequence[int]) -> _Rows:
     """The rows on the first page of the named documents, as (first, last) sentence ids: a "Label: value"
     line, or a label line and the value on the line under it ("Lead inspector" / "Helen Marsh")."""
-    out: list[tuple[int, int]] = []
+    return _rows_of(_cover_rows, _find_cover_rows, data, named)
+
+
+def _rows_of(
+    cache: dict[int, tuple[IndexData, dict[int, _Rows]]], find: Callable[[IndexData, int], _Rows], data: IndexData,
+    named: Sequence[int],
+) -> _Rows:
+    """`find(data, doc)` for each named document, computed once per document of the live index."""
+    out: _Rows = []
     for doc in named:
-        out.extend(_per_document(_cover_rows, data, doc, lambda _pages, doc=doc: _find_cover_rows(data, doc)))
+        out.extend(_per_document(cache, data, doc, lambda _pages, doc=doc: find(data, doc)))
     return out
 
 
-def _find_cover_rows(data: IndexData, doc: int) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
+def _find_cover_rows(data: IndexData, doc: int) -> _Rows:
+    out: _Rows = []
     values: set[int] = set()
     rows = [int(s) for s in np.flatnonzero((data.sent_doc == doc) & (data.sent_page == 1))]
     for s in rows:
@@ -363,7 +369,7 @@ class Assistant:
                     # the question is about the label, so the label's vector stands for the pair
                     candidates.append(SentenceCandidate(text=data.sentences_text(s, s + 1), vector=vector, label=text, **common))
         expected = question_type(question).expected if named and question else ""
-        extra: list[tuple[int, int]] = []
+        extra: _Rows = []
         if OVERALL_RATING_ROWS and expected == RATING:
             # "What verdict did the inspectorate reach overall on ...?": the named report's overall grade (and
             # its grades table) is read whatever the passages retrieved for the question's words ("verdict" is
