@@ -1761,8 +1761,25 @@ def _count_clash(asked: _AskedCount, s: _Sentence, syn: Syntax | None, i: int, j
     return bool((vectors.nearest(missing, words) < COUNT_VERB_SIM).all())
 
 
+_NON_COPULA_AUX = frozenset("have has had do does did will would can could should may might must".split())
+
+
+def asks_who_as_object(question: str) -> bool:
+    """Whether "who" is what the question's subject acted on: "Who have Merton leaders recently identified
+    to ...?", "Whom did the inspectors praise?". Its answer may be a post or a group as well as a name, and a
+    role in the question (the leaders) is no role asked for."""
+    s, syn = _question_syntax(question)
+    toks = [t.lower() for t in s.toks]
+    if syn is None or len(toks) < 4 or toks[0] not in ("who", "whom") or toks[1] not in _NON_COPULA_AUX:
+        return False
+    verb = next((t for t in range(2, len(toks)) if syn.tag[t].startswith("VB")), None)
+    return verb is not None and any(syn.tag[t].startswith(("NN", "PRP")) for t in range(2, verb))
+
+
 def asked_roles_of(question: str) -> frozenset[str]:
     """The roles a "who" question asks for, an executive other than the chief executive read as any role."""
+    if USE_SYNTAX and asks_who_as_object(question):
+        return frozenset()
     roles = role_nouns(question)
     if "executive" in roles and _ANY_EXECUTIVE_RX.search(question):
         roles = (roles - {"executive"}) | {"head"}
@@ -2936,7 +2953,10 @@ def _rank(
     named = np.array([c.named for c in candidates], dtype=float)
     if 0 < named.sum() < len(candidates):
         sz = sz + NAMED_DOCUMENT_PRIOR * named
-    if q.tag in TYPED_PRIOR_TAGS:
+    # "Who have Merton leaders identified to ...?" may be answered by a post or a group ("a probation link
+    # worker"), which no sentence type marks
+    typed_sentences = q.tag in TYPED_PRIOR_TAGS and not (q.tag == PERSON and USE_SYNTAX and asks_who_as_object(question))
+    if typed_sentences:
         sz = sz - NO_TYPE_PENALTY * (1.0 - SF[:, SENT_FEATURES.index("has_type")])
     if LABEL_PRIOR and q.tag not in ("manner", "reason"):  # a cover-table row states no how or why
         # only where the row's value is of the type the question wants ("when did the director start" is
@@ -2948,7 +2968,7 @@ def _rank(
         sz = sz + LABEL_PRIOR * label_named * typed_ok
     else:
         label_named = np.zeros(len(candidates))
-    if q.tag in TYPED_PRIOR_TAGS and NEXT_TYPED_GAP and len(sz):
+    if typed_sentences and NEXT_TYPED_GAP and len(sz):
         # "Children ... wait too long for neurodisability assessments. The average wait time is 18 months.":
         # the best-matched sentence holds nothing of the asked type, the next one does and goes on from it
         has_type = SF[:, SENT_FEATURES.index("has_type")]

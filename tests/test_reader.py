@@ -1634,3 +1634,39 @@ def test_a_figure_something_is_to_be_reduced_to_is_read_with_what_it_reduces():
     )
     answer = read("To what should the health provider cut GP waiting times?", [passage], embedder=emb, threshold=0.0)
     assert answer.answer == "no more than five working days"
+
+
+@pytest.mark.parametrize(
+    "question, as_object",
+    [
+        ("Who have Merton leaders recently identified to improve communication between advisers and prisons?", True),
+        ("Who has Redbridge appointed as engagement officers?", True),
+        ("Who did the director of children's services appoint to lead the review?", True),
+        ("Who will chair the new improvement board?", False),  # "who" does the chairing
+        ("Who has led the service since 2020?", False),
+        ("Who was governor of HMP Eastmoor before Daniel Whitcombe took over?", False),
+    ],
+)
+def test_who_may_be_what_the_question_s_subject_acted_on(question, as_object):
+    from rag import reader as R
+
+    _syntax_or_skip(R._analyse_sentence(question))
+    assert R.asks_who_as_object(question) == as_object
+    if as_object:  # the leaders and officers of the question are no post asked for
+        assert R.asked_roles_of(question) == frozenset()
+
+
+def test_who_leaders_identified_may_be_a_post(monkeypatch):
+    from rag import reader as R
+
+    passage = [
+        "While PAs try hard to organise visits, prison processes get in the way. Leaders have recently identified "
+        "a probation link worker to improve the communication between PAs and prisons. When risks of exploitation "
+        "arise, care leavers receive enhanced support."
+    ]
+    question = "Who have Merton leaders recently identified to improve communication between personal advisers and prisons?"
+    _syntax_or_skip(R._analyse_sentence(question))
+    answer = ask(question, passage)
+    assert answer.answer == "a probation link worker" and answer.score >= 0.05, (answer.answer, answer.score)
+    monkeypatch.setattr(R, "asks_who_as_object", lambda question: False)
+    assert ask(question, passage).score < 0.05  # read as "who is the leader": no name, no confidence
