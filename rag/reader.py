@@ -241,6 +241,7 @@ _AGENT_NOUNS = {
     "leader": "lead", "leaders": "lead", "leadership": "lead",
     "manager": "manag", "managers": "manag",
     "employer": "employ", "employers": "employ", "employee": "employ", "employees": "employ", "employment": "employ",
+    "inspectorate": "inspect", "inspectorates": "inspect",
 }
 # Inspectorates name their grades differently (probation "ratings", Ofsted "grades", a newspaper's "verdict"):
 # in a question about one these words mean the same thing, so they match as one key ("how near did it come to

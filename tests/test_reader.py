@@ -521,6 +521,18 @@ def test_an_irregular_past_form_matches_its_verb():
     assert "found" not in R._IRREGULAR_PAST  # "inspectors found" is everywhere in reports: no sign of "find"
 
 
+def test_an_inspectorate_is_who_inspects():
+    from rag import reader as R
+
+    # "Which watchdog inspected London CRC?" is answered by the cover row "Inspectorate / HM Inspectorate of
+    # Probation"; "inspectors" (in every report's every page) stay their own word
+    assert set(R._keys("inspected")) & set(R._keys("Inspectorate"))
+    assert not set(R._keys("inspected")) & set(R._keys("inspectors"))
+    q = R._analyse_question("Who inspected London CRC?")
+    row = R._analyse_sentence("Inspectorate\nHM Inspectorate of Probation")
+    assert R._aligned(q, row)[row.toks.index("Inspectorate")] > 0
+
+
 @pytest.mark.parametrize(
     "question, sentence, part, expected",
     [
