@@ -333,12 +333,12 @@ _SEARCH_BOX_HEADS: dict[str, str] = {
 }
 _WAIT_RX = re.compile(r"\b(?:waiting|wait|response|turnaround|processing) times?\b|\bwaits?\b")
 _YES_NO_LEADS = frozenset("is are was were did does do has have had can could will would should".split())
-_GRADE_WORDS_RX = re.compile(r"\b(?:outstanding|good|inadequate|requires improvement|requiring improvement)\b")
+_GRADE_WORDS_RX = re.compile(r"\b(?:outstanding|good(?!\s+enough)|inadequate|requires improvement|requiring improvement)\b")
 
 
 _GRADE_ASKED_RX = re.compile(
     r"\b(?:(?:rated|graded|judged|assessed|seen|found|considered)\s+(?:as\s+|to\s+be\s+)?)?"
-    r"(?:outstanding|good|inadequate|requires? improvement(?: to be good)?|requiring improvement)\b(?:\s+overall)?",
+    r"(?:outstanding|good(?!\s+enough)|inadequate|requires? improvement(?: to be good)?|requiring improvement)\b(?:\s+overall)?",
     re.I,
 )
 

@@ -3166,6 +3166,7 @@ def _rank(
     seen: set[tuple[int, int, int]] = set()
     for joint, p, k, a, b, kind, x in results:
         a, b = _balanced_quotes(candidates[k].text, a, b)
+        a = _with_negation(candidates[k].text, a)
         if (k, a, b) in seen:
             continue
         seen.add((k, a, b))
@@ -3185,6 +3186,16 @@ def _rank(
     if return_debug:
         return (out, debug, rival_debug) if return_rivals else (out, debug)
     return out
+
+
+_NEGATION_BEFORE_RX = re.compile(r"\b(?:not|never)\s+$", re.I)
+
+
+def _with_negation(text: str, a: int) -> int:
+    """The start of a span moved back over a "not" just before it: "not yet good enough", never "yet good
+    enough", which says the opposite."""
+    m = _NEGATION_BEFORE_RX.search(text, max(0, a - 12), a)
+    return m.start() if m else a
 
 
 _QUOTE_PAIRS = (("‘", "’"), ("“", "”"))

@@ -447,6 +447,7 @@ def test_a_search_box_count_counts_the_noun_after_of():
         ("Did Ofsted find that children in Barnet are safe?", None),  # a yes/no question naming no grade
         ("What rating did Croydon get?", None),  # not a yes/no question
         ("Is Camden outstanding?", "Camden rating"),
+        ("Is London CRC's work to manage the risk of harm good enough?", None),  # "good enough" is no grade
     ],
 )
 def test_a_yes_no_question_about_a_grade_is_read_as_the_query_for_that_grade(question, query):

@@ -1682,3 +1682,14 @@ def test_who_leaders_identified_may_be_a_post(monkeypatch):
     assert answer.answer == "a probation link worker" and answer.score >= 0.05, (answer.answer, answer.score)
     monkeypatch.setattr(R, "asks_who_as_object", lambda question: False)
     assert ask(question, passage).score < 0.05  # read as "who is the leader": no name, no confidence
+
+
+def test_a_span_takes_in_the_not_before_it():
+    from rag import reader as R
+
+    text = "Work to manage the risk of harm to others is not yet good enough."
+    start = text.index("yet")
+    assert text[R._with_negation(text, start) :].startswith("not yet")
+    assert R._with_negation(text, text.index("others")) == text.index("others")
+    answer = ask("Is the work to manage the risk of harm to others good enough?", [text])
+    assert not answer.answer.startswith(("yet", "good"))  # never the opposite of what the text says
