@@ -1055,9 +1055,19 @@ def _lower_tokens(text: str) -> frozenset[str]:
     return frozenset(w.lower() for w in _TOKEN_RX.findall(text))
 
 
+_CHANGED_FROM_RX = re.compile(rf"\b(?:{'|'.join(sorted(_CHANGE_WORDS))})\s+from\b", re.I)
+
+
+def _asks_about_the_past(question: str) -> bool:
+    """Whether a question asks about an earlier time or value: "previous", "before", "fell from" (but not the
+    "from" of "come from agencies")."""
+    words = _lower_tokens(question)
+    return bool((_PAST_WORDS - {"from"}) & words) or ("from" in words and _CHANGED_FROM_RX.search(question) is not None)
+
+
 def _previous_value(q: _Question, s: _Sentence, sp: "_Spans") -> np.ndarray:
     """1 for spans that name the value something changed from, when the question is not about the past."""
-    if _PAST_WORDS & _lower_tokens(q.text):
+    if _asks_about_the_past(q.text):
         return np.zeros(len(sp.I))
     low = [t.lower() for t in s.toks]
     out = np.zeros(len(sp.I))

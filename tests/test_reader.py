@@ -1693,3 +1693,13 @@ def test_a_span_takes_in_the_not_before_it():
     assert R._with_negation(text, text.index("others")) == text.index("others")
     answer = ask("Is the work to manage the risk of harm to others good enough?", [text])
     assert not answer.answer.startswith(("yet", "good"))  # never the opposite of what the text says
+
+
+def test_from_of_a_place_or_source_asks_about_no_earlier_value():
+    from rag import reader as R
+
+    assert not R._asks_about_the_past("What proportion of Northbridge's social workers come from agencies these days?")
+    assert R._asks_about_the_past("What did the share of agency workers fall from?")
+    assert R._asks_about_the_past("What was the share at the previous inspection?")
+    text = "Agency workers make up 28% of the social work workforce, down from 41% at the time of the previous inspection."
+    assert ask("What proportion of Northbridge's social workers come from agencies these days?", [text]).answer == "28%"
