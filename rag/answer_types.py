@@ -123,7 +123,7 @@ _MEASURE_HEADS = {
     "total", "cost", "headcount", "count", "tally",
 }
 _DURATION_HEADS = {"hours", "duration", "durations", "timescale", "timescales", "wait", "waits"}
-_COUNT_HEADS = {"number", "amount", "total", "size", "population", "count", "headcount", "caseload", "tally"}
+_COUNT_HEADS = {"number", "amount", "total", "size", "population", "count", "headcount", "caseload", "tally", "figure"}
 
 # Words that end the noun phrase after "what is": "what is the annual budget | for ...", "... | did ...".
 _NP_END = frozenset(
@@ -153,12 +153,23 @@ _LEADING_CLAUSE_RX = re.compile(
 _Q_WORD = re.compile(r"[a-z0-9£$%]+(?:['’-][a-z0-9]+)*")
 
 
+# A question that ends by asking again, more exactly: "How long has MTC run London CRC - since which year?",
+# "... when interventions were delivered? what was the exact figure"
+_FOLLOW_UP_RX = re.compile(
+    r"(?:\s[-–—]+\s|[:?]\s+)((?:(?:since|from|until|in|by|at|for|to)\s+)?(?:what|which|who|whom|when|where|how)\b[^-–—:?]*\??)\s*$"
+)
+_WH_WORD_RX = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b")
+
+
 def question_type(question: str) -> QuestionType:
     """The expected answer type of `question` from its wh-word and head noun."""
     q = question.lower().replace("’", "'")
     lead = _LEADING_CLAUSE_RX.match(q)
     if lead:  # "when bromley places a child ..., who signs off ...": the main clause asks
         return question_type(lead.group(1))
+    follow_up = _FOLLOW_UP_RX.search(q)
+    if follow_up and _WH_WORD_RX.search(q, 0, follow_up.start()):
+        return question_type(follow_up.group(1))
     words = _Q_WORD.findall(q)
     wh = "other"
     wh_pos = -1

@@ -241,8 +241,11 @@ _AGENT_NOUNS = {
     "leader": "lead", "leaders": "lead", "leadership": "lead",
     "manager": "manag", "managers": "manag",
     "employer": "employ", "employers": "employ", "employee": "employ", "employees": "employ", "employment": "employ",
-    "inspectorate": "inspect", "inspectorates": "inspect",
 }
+# A sentence's "Inspectorate" is who inspects ("Which watchdog inspected London CRC?" reads the cover row
+# "Inspectorate / HM Inspectorate of Probation"), but a question's "inspectorate" names the body, not every
+# "we inspected" of a report
+_SENTENCE_AGENT_NOUNS = {"inspectorate": "inspect", "inspectorates": "inspect"}
 # Inspectorates name their grades differently (probation "ratings", Ofsted "grades", a newspaper's "verdict"):
 # in a question about one these words mean the same thing, so they match as one key ("how near did it come to
 # a better overall grade": "described the overall rating as close to good"). Development cost 85 -> 82.
@@ -250,7 +253,7 @@ _GRADE_WORDS = frozenset("grade grades graded rating ratings rated verdict verdi
 _GRADE_KEY = "rat"  # stem("rating")
 
 
-def _keys(word: str) -> list[str]:
+def _keys(word: str, in_question: bool = False) -> list[str]:
     """Stems a word matches under: itself (its verb, for an irregular past form; one key for the words that
     name a grade) and, for hyphenated words, its parts and the joined form."""
     low = word.lower().replace("’", "'")
@@ -258,6 +261,8 @@ def _keys(word: str) -> list[str]:
         return [_IRREGULAR_PAST[low]]
     if low in _AGENT_NOUNS:
         return [stem(low), _AGENT_NOUNS[low]]
+    if low in _SENTENCE_AGENT_NOUNS and not in_question:
+        return [stem(low), _SENTENCE_AGENT_NOUNS[low]]
     if low in _GRADE_WORDS:
         return [_GRADE_KEY]
     if "-" in low:
@@ -423,7 +428,7 @@ def _analyse_question(question: str, corpus: CorpusIdf | None = None) -> _Questi
         if t.lower() in STOP or any(a <= m.start() < b for a, b in blanked):
             seq.append("")
             continue
-        for k in _keys(t):
+        for k in _keys(t, in_question=True):
             w = corpus.weight(k) if corpus is not None else _IDF(k)
             if k in _REPORTING_KEYS:
                 w *= REPORTING_WORD_FACTOR

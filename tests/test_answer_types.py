@@ -480,3 +480,16 @@ def test_an_area_send_outcome_is_a_grade():
     failing = "There are widespread and/or systemic failings leading to significant concerns."
     assert ("widespread and/or systemic failings", "rating") in [(failing[a:b], k) for a, b, k in typed_spans(failing)]
     assert not states_area_outcome("Outcomes for children are improving.")
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("How long has MTC been running London CRC - since which year?", "date"),  # the follow-up asks exactly
+        ("Was it over half of the cases? What was the exact figure", "count"),
+        ("What was the figure for agency staff?", "count"),  # any figure: a count, share or sum
+        ("Who actually owns the London probation company - is it a private firm?", "person"),  # a yes/no follow-up
+    ],
+)
+def test_a_question_that_asks_again_more_exactly_is_typed_by_its_follow_up(question, expected):
+    assert question_type(question).expected == expected

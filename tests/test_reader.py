@@ -528,6 +528,8 @@ def test_an_inspectorate_is_who_inspects():
     # Probation"; "inspectors" (in every report's every page) stay their own word
     assert set(R._keys("inspected")) & set(R._keys("Inspectorate"))
     assert not set(R._keys("inspected")) & set(R._keys("inspectors"))
+    # one way only: "did the inspectorate issue" is not matched by every "we inspected"
+    assert not set(R._keys("inspected")) & set(R._keys("inspectorate", in_question=True))
     q = R._analyse_question("Who inspected London CRC?")
     row = R._analyse_sentence("Inspectorate\nHM Inspectorate of Probation")
     assert R._aligned(q, row)[row.toks.index("Inspectorate")] > 0
