@@ -2269,7 +2269,7 @@ _ONE_WORD_QUESTION_RX = re.compile(r"\bwhat (?:single |one |particular )?(?:word
 
 def _one_adjective(question: str, s: _Sentence, sp: _Spans, syn: Syntax | None) -> np.ndarray:
     """1 for each span of a single adjective when the question asks for a word or an adjective."""
-    if syn is None or not _ONE_WORD_QUESTION_RX.search(question):
+    if syn is None or not _ONE_WORD_QUESTION_RX.search(main_question(question)):
         return np.zeros(len(sp.I))
     adjective = s.word & np.array([tag.startswith("JJ") for tag in syn.tag])
     return ((_in_span(s.word, sp) == 1) & (_in_span(adjective, sp) == 1)).astype(float)
@@ -2298,6 +2298,21 @@ def _approximate_figure(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
         i = int(i)
         out[k] = rounded or low[i] in _APPROXIMATING or (i > 0 and low[i - 1] in _APPROXIMATING)
     return out
+
+
+# "In Sutton, what are the assessments called ...?": a place or source set before the question asks nothing,
+# and the tests below that read how a question opens read it after that phrase
+_LEADING_PHRASE_RX = re.compile(
+    r"^\s*(?:according to|in|at|within|across)"
+    r"\b[^,?]{0,80},\s*(?=(?:what|which|who|whom|whose|when|where|why|how)\b)",
+    re.I,
+)
+
+
+@lru_cache(maxsize=1024)
+def main_question(question: str) -> str:
+    """The question without a phrase set before it ("In Sutton, ", "According to Ofsted, ")."""
+    return _LEADING_PHRASE_RX.sub("", question, count=1)
 
 
 # "How did the Chief Inspector describe the leadership?" / "What did inspectors say about risk work?" asks
@@ -2347,13 +2362,13 @@ def _clause_start(low: list[str], t: int) -> int:
 def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans, al: np.ndarray | None = None) -> np.ndarray:
     """1 for spans that are a judgement a "how did X describe Y" question asks for: a predicate after a
     copula running to a clause end, or a quotation's whole words."""
-    asked = _EVALUATION_QUESTION_RX.search(question)
+    asked = _EVALUATION_QUESTION_RX.search(main_question(question))
     if tag not in (PHRASE, "manner") or not asked:
         return np.zeros(len(sp.I))
     naming = (asked.group(1) or "").lower().startswith(("call", "term"))  # "what do leaders call it": a quoted name, no predicate
     verb = set(_keys(asked.group(1))) if asked.group(1) else set()  # "make of" is no topic: "efforts made"
     # "what word did he use": not a clause
-    words = _in_span(s.word, sp) if _ONE_WORD_QUESTION_RX.search(question) else None
+    words = _in_span(s.word, sp) if _ONE_WORD_QUESTION_RX.search(main_question(question)) else None
     toks = s.toks
     n = len(toks)
     low = [t.lower() for t in toks]
@@ -3020,11 +3035,11 @@ def _rank(
     graded_or_figure_asked = q.tag in _FIGURE_TAGS or q.tag == RATING
     title_of = asks_title(question)
     asked_roles = asked_roles_of(question) if q.tag == PERSON else frozenset()
-    holder_asked = bool(asked_roles) and _HOLDER_ASKED_RX.search(question) is not None
+    holder_asked = bool(asked_roles) and _HOLDER_ASKED_RX.search(main_question(question)) is not None
     asked_count = _asked_count(question) if COUNT_CLASH_PENALTY and USE_SYNTAX and q.tag == COUNT else None
     which_head = q.head if re.match(r"\s*(?:\w+\s+)?which\b", question, re.I) else ""
     name_asked = q.tag in (PHRASE, ORG) and _ASKS_NAME_RX.search(question) is not None
-    judgement_asked = _EVALUATION_QUESTION_RX.search(question) is not None
+    judgement_asked = _EVALUATION_QUESTION_RX.search(main_question(question)) is not None
     object_asked = bool(MAIN_SUBJECT_PENALTY) and USE_SYNTAX and asks_object(question)
     given_verbs = given_objects(question) if GIVEN_OBJECT_PENALTY and USE_SYNTAX and q.tag == PHRASE else frozenset()
     # a grade never names its report ("Local Area Partnership" of "Area SEND inspection of Haringey Local Area

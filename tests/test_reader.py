@@ -1705,3 +1705,17 @@ def test_from_of_a_place_or_source_asks_about_no_earlier_value():
     assert R._asks_about_the_past("What was the share at the previous inspection?")
     text = "Agency workers make up 28% of the social work workforce, down from 41% at the time of the previous inspection."
     assert ask("What proportion of Northbridge's social workers come from agencies these days?", [text]).answer == "28%"
+
+
+def test_a_place_set_before_the_question_does_not_hide_how_it_opens():
+    from rag import reader as R
+
+    assert R.main_question("In Sutton, what are the assessments called?") == "what are the assessments called?"
+    assert R.main_question("According to Ofsted, how near was it to good?") == "how near was it to good?"
+    assert R.main_question("In which year was it?") == "In which year was it?"
+    passage = [
+        "‘All About Me’ assessments inform comprehensive and clear care plans that are purposeful and individualised."
+    ]
+    before = ask("In Sutton, what are the assessments called that inform care plans?", passage)
+    after = ask("What are the assessments called that inform care plans in Sutton?", passage)
+    assert before.answer == after.answer == "All About Me"
