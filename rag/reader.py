@@ -1553,8 +1553,17 @@ def _soft_aligned(q: _Question, s: _Sentence, al: np.ndarray) -> np.ndarray:
     vectors = default_word_vectors()
     if vectors is None:
         return al
-    q_words = _unmatched_words(q, {k for t, ks in enumerate(s.keys) if al[t] > 0 for k in ks}, q.weights)
-    idx = [t for t in range(len(s.toks)) if s.content[t] and al[t] == 0 and not s.toks[t][:1].isdigit()]
+    # a figure restates no other figure: "Five aspects" is no restating of the question's "10 aspects"
+    q_words = {
+        w: weight
+        for w, weight in _unmatched_words(q, {k for t, ks in enumerate(s.keys) if al[t] > 0 for k in ks}, q.weights).items()
+        if not w[:1].isdigit() and w not in NUMBER_WORD_VALUES
+    }
+    idx = [
+        t
+        for t in range(len(s.toks))
+        if s.content[t] and al[t] == 0 and not s.toks[t][:1].isdigit() and s.toks[t].lower() not in NUMBER_WORD_VALUES
+    ]
     if not q_words or not idx:
         return al
     qw = list(q_words)

@@ -1719,3 +1719,14 @@ def test_a_place_set_before_the_question_does_not_hide_how_it_opens():
     before = ask("In Sutton, what are the assessments called that inform care plans?", passage)
     after = ask("What are the assessments called that inform care plans in Sutton?", passage)
     assert before.answer == after.answer == "All About Me"
+
+
+def test_a_figure_restates_no_other_figure():
+    from rag import reader as R
+
+    q = R._analyse_question("How many of London CRC's 10 aspects were rated requires improvement?")
+    s = R._analyse_sentence("Five aspects were rated Good and five aspects were rated Requires improvement.")
+    soft = R._soft_aligned(q, s, R._aligned(q, s))
+    if R.default_word_vectors() is None:
+        pytest.skip("no word vectors")
+    assert soft[s.toks.index("Five")] == 0  # not the question's own words, so a count that may answer
