@@ -106,7 +106,7 @@ _GIVEN_GRADE_RX = re.compile(
     r"(?:outstanding|good|inadequate|requires improvement|requiring improvement)\b"
 )
 _RATING_HEADS = {"grade", "grades", "rating", "ratings", "judgement", "judgements", "judgment", "judgments", "rated", "graded", "judged", "verdict", "outcome", "score", "scores"}
-_PERCENT_HEADS = {"share", "proportion", "percentage", "percent", "per", "fraction", "rate", "ratio"}
+_PERCENT_HEADS = {"share", "proportion", "percentage", "percent", "per", "fraction", "rate", "ratio", "portion"}
 _DATE_HEADS = {"date", "dates", "year", "years", "day", "days", "month", "months", "time", "century", "decade", "era", "season"}
 # ("people" is no head here: "which people were not protected" asks for a group, "actual and potential
 # victims", more often than for names)

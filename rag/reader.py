@@ -3080,12 +3080,8 @@ def _rank(
         z = model.span_scores(sp) + model.date_prior * _date_part_bonus(q, s, sp)
         z = z - PREVIOUS_VALUE_PENALTY * _previous_value(q, s, sp) + CHANGED_TO_PRIOR * _changed_to(s, sp, feature_aligned[k])
         z = z + EARLIER_VALUE_PRIOR * _earlier_value(q, s, sp) - ADDED_FIGURE_PENALTY * _added_figure(q, s, sp)
-        # A span made only of the question's own words says nothing new ("SEND" for "which provider educates
-        # children with SEND", "Staff" for "which partner agencies' information were London CRC staff not
-        # paying attention to"); a figure is an answer even when its unit is the question's ("52-week").
-        own = sp.dense[:, SPAN_DENSE.index("all_in_q")] > 0
-        if own.any():
-            own &= _in_span(np.array([any(c.isdigit() for c in t) for t in s.toks], dtype=bool), sp) == 0
+        # "Staff" for "which partner agencies' information were London CRC staff not paying attention to"
+        own = _own_words(question, s, sp)
         if q.tag in TYPED_PRIOR_TAGS:
             # Inspection questions that ask for a figure, date or name nearly always want a span of that
             # type; SQuAD's learned weight for this is mild, so a fixed prior strengthens it. A span of the
@@ -3225,6 +3221,19 @@ def _rank(
     if return_debug:
         return (out, debug, rival_debug) if return_rivals else (out, debug)
     return out
+
+
+def _own_words(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
+    """Per span, whether it is made only of the question's own words: no answer of any type ("SEND" for
+    "which provider educates children with SEND"). A figure new to the question is an answer even when its
+    unit is the question's ("52-week" for "how many weeks"); one the question writes out is not ("in March
+    2024")."""
+    own = sp.dense[:, SPAN_DENSE.index("all_in_q")] > 0
+    if own.any():
+        asked_words = _lower_tokens(question)
+        new_figure = [any(c.isdigit() for c in t) and t.lower() not in asked_words for t in s.toks]
+        own &= _in_span(np.array(new_figure, dtype=bool), sp) == 0
+    return own
 
 
 _NEGATION_BEFORE_RX = re.compile(r"\b(?:not|never)\s+$", re.I)

@@ -493,3 +493,7 @@ def test_an_area_send_outcome_is_a_grade():
 )
 def test_a_question_that_asks_again_more_exactly_is_typed_by_its_follow_up(question, expected):
     assert question_type(question).expected == expected
+
+
+def test_a_portion_is_a_share():
+    assert question_type("What portion of London CRC's probation staff are agency workers?").expected == "percent"

@@ -1730,3 +1730,15 @@ def test_a_figure_restates_no_other_figure():
     if R.default_word_vectors() is None:
         pytest.skip("no word vectors")
     assert soft[s.toks.index("Five")] == 0  # not the question's own words, so a count that may answer
+
+
+def test_a_date_the_question_writes_out_is_no_answer_to_it():
+    from rag import reader as R
+
+    def own(question: str, sentence: str) -> set[str]:
+        q, s, sp, texts = _spans(question, sentence)
+        return _flagged(texts, R._own_words(question, s, sp))
+
+    assert "March 2024" in own("On which healthy prison test was HMP Eastmoor graded poor in March 2024?", "Healthy prison test\nMarch 2024")
+    # a figure whose unit the question names is still an answer ("52-week" for "how many weeks")
+    assert "52-week" not in own("For how many weeks of the year does the service run?", "The service runs a 52-week programme.")
