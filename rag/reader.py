@@ -3022,6 +3022,8 @@ def _rank(
         # not a total the next sentence counts within ("7,025 children with SEND. Of these, 2,831 have ...")
         within = [k + 1 < len(candidates) and candidates[k + 1].context == c.text for k, c in enumerate(candidates)]
         sz = sz + COUNTED_PRIOR * np.array([_counts_head(q.head, s) and not w for s, w in zip(sents, within)], dtype=float)
+    if q.tag == RATING and SCALE_PENALTY:
+        sz = sz - SCALE_PENALTY * np.array([_lists_the_scale(s) for s in sents], dtype=float)
     if q.tag in _TARGET_TAGS and TARGET_PENALTY and not _TARGET_RX.search(question):
         sz = sz - TARGET_PENALTY * np.array([_TARGET_RX.search(s.text) is not None for s in sents], dtype=float)
     slogp = _log_softmax(sz)
@@ -3115,6 +3117,10 @@ def _rank(
             # this inspection's, unless the row is about the previous one ("Previous inspection / June 2019,
             # judged inadequate overall")
             gone = np.ones(len(sp.I), dtype=bool)
+        if q.tag == RATING and _lists_the_scale(s):
+            # "Each aspect was rated on a four-point scale: Outstanding, Good, Requires improvement and
+            # Inadequate" names every grade and gives none
+            type_ok = type_ok * np.array([kind != RATING for kind in sp.kinds])
         if q.tag == RATING:
             # SQuAD has no rating questions, so this type's match weight is a fixed prior, not learned
             # and a grade that closes its unit (a judgement-table row "label ... Grade") gets half as much again
@@ -3221,6 +3227,18 @@ def _rank(
     if return_debug:
         return (out, debug, rival_debug) if return_rivals else (out, debug)
     return out
+
+
+SCALE_GRADES = 3  # a sentence naming this many different grades lists the scale
+
+
+SCALE_PENALTY = 3.0  # on such a sentence's score, for a grade question
+
+
+def _lists_the_scale(s: _Sentence) -> bool:
+    """Whether a sentence names several different grades, as a list of the scale does."""
+    grades = {_answer_key(s.text[s.starts[i] : s.ends[j]]) for i, j, kind in s.typed if kind == RATING}
+    return len(grades) >= SCALE_GRADES
 
 
 def _own_words(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:

@@ -1742,3 +1742,14 @@ def test_a_date_the_question_writes_out_is_no_answer_to_it():
     assert "March 2024" in own("On which healthy prison test was HMP Eastmoor graded poor in March 2024?", "Healthy prison test\nMarch 2024")
     # a figure whose unit the question names is still an answer ("52-week" for "how many weeks")
     assert "52-week" not in own("For how many weeks of the year does the service run?", "The service runs a 52-week programme.")
+
+
+def test_a_sentence_listing_the_grade_scale_gives_no_grade():
+    from rag import reader as R
+
+    scale = "Each aspect was rated on a four-point scale: Outstanding, Good, Requires improvement and Inadequate."
+    assert R._lists_the_scale(R._analyse_sentence(scale))
+    assert not R._lists_the_scale(R._analyse_sentence("Five aspects were rated Good and five were rated Requires improvement."))
+    passage = [scale + " The overall rating for London CRC is Requires improvement."]
+    answer = ask("On the four-point scale, which grade did London CRC get overall?", passage)
+    assert answer.answer == "Requires improvement", answer.answer
