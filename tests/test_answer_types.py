@@ -497,3 +497,8 @@ def test_a_question_that_asks_again_more_exactly_is_typed_by_its_follow_up(quest
 
 def test_a_portion_is_a_share():
     assert question_type("What portion of London CRC's probation staff are agency workers?").expected == "percent"
+
+
+@pytest.mark.parametrize("question", ["Which watchdog inspected London CRC?", "Which regulator inspected Croydon?"])
+def test_a_watchdog_or_regulator_is_an_organisation(question):
+    assert question_type(question).expected == "org"
