@@ -312,6 +312,8 @@ def question_type(question: str) -> QuestionType:
         # "which council department", "what Ofsted team"; not "what standards had the service fallen short of",
         # whose "service" is the subject after the auxiliary
         or (near[1:2] and near[1] in _ORG_HEADS and not _AUX_VERBS.intersection(after[: after.index(near[1])]))
+        # "which private and third-sector consortium runs ...": the noun after the coordinated modifiers
+        or (len(near) > 2 and near[1] == "and" and near[3:4] and near[3] in _ORG_HEADS and not _AUX_VERBS.intersection(after[:4]))
     ):
         expected = ORG
     elif wh == "where" or (wh in ("what", "which") and type_head in _LOC_HEADS):

@@ -499,6 +499,13 @@ def test_a_portion_is_a_share():
     assert question_type("What portion of London CRC's probation staff are agency workers?").expected == "percent"
 
 
-@pytest.mark.parametrize("question", ["Which watchdog inspected London CRC?", "Which regulator inspected Croydon?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which watchdog inspected London CRC?",
+        "Which regulator inspected Croydon?",
+        "Which private and third-sector consortium runs London CRC?",  # the noun after coordinated modifiers
+    ],
+)
 def test_a_watchdog_or_regulator_is_an_organisation(question):
     assert question_type(question).expected == "org"
