@@ -145,6 +145,19 @@ _DEVELOPMENT_FLOORS = [
     # name, 15 by a post or body, 10 unanswerable). 0.525 right when first asked; 0.675 now (8 of the 10
     # abstained on).
     pytest.param("people_qa_dev.jsonl", 0.6, 0.7, None, id="people"),
+    # Four sets written in session 17 blind to the system, 40 answerable and 10 unanswerable each:
+    # findings_qa_dev.jsonl: findings in the body of 26 real reports (numbers, named things, dates, short
+    # phrases). 0.660 right when first asked; 0.720 now (9 of the 10 abstained on).
+    pytest.param("findings_qa_dev.jsonl", 0.65, 0.8, None, id="findings"),
+    # seed_reader_qa_dev.jsonl: the seed's facts asked as readers of the news article would, with chatty
+    # lead-ins and follow-ups. 0.420 right when first asked; 0.500 now (8 of the 10 abstained on).
+    pytest.param("seed_reader_qa_dev.jsonl", 0.44, 0.7, None, id="seed-reader"),
+    # seed_plain_qa_dev.jsonl: the seed's facts asked by an examiner told to rephrase every fact in other
+    # words. 0.340 right when first asked; 0.360 now (8 of the 10 abstained on).
+    pytest.param("seed_plain_qa_dev.jsonl", 0.3, 0.7, None, id="seed-plain"),
+    # figures_qa_dev.jsonl: figures in the body of 37 real reports (ages, frequencies, shares in words,
+    # dates). 0.720 right when first asked and now (10 of the 10 abstained on).
+    pytest.param("figures_qa_dev.jsonl", 0.65, 0.9, None, id="figures"),
 ]
 
 
