@@ -155,8 +155,18 @@ def _documents_named(data: IndexData, question: str, share: float) -> list[int]:
     if len(chosen) > 1:
         # Several reports share the distinctive word (a council's children's services and its SEND
         # inspection): the rest of the question ("local authority children's services") decides.
-        full = index.scores(question)[chosen]
-        chosen = chosen[full >= NAMING_TIE_SHARE * float(full.max())]
+        rest = " ".join(t for t in tokenize(question) if t not in names)
+        by_title = index.scores(rest)[chosen] if rest else np.zeros(len(chosen))
+        if float(by_title.max()) > 0:
+            full = index.scores(question)[chosen]
+            chosen = chosen[full >= NAMING_TIE_SHARE * float(full.max())]
+        elif rest:
+            # The titles say nothing of the rest ("the substance-free living unit on D wing at HMP Eastmoor":
+            # a report and its companion letter): the documents' own text decides.
+            by_text = data.bm25.scores(rest)
+            best = np.array([float(by_text[data.chunk_doc == d].max(initial=0.0)) for d in chosen])
+            if float(best.max()) > 0:
+                chosen = chosen[best >= NAMING_TIE_SHARE * float(best.max())]
     return [int(i) for i in chosen[np.argsort(-scores[chosen], kind="stable")]]
 
 
