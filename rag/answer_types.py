@@ -149,6 +149,9 @@ def _copula_np_head(after: list[str]) -> str:
 # A question opening with a subordinate clause asks with the wh-word of its main clause.
 _LEADING_CLAUSE_RX = re.compile(
     r"^\s*(?:when|where|while|whenever|if|once|after|before)\b[^?]*?,\s*((?:what|which|who|whom|how|when|where|why)\b.*)$"
+    # "when London CRC staff were interviewed, more than 77% of them reported holding more than how many cases?"
+    r"|^\s*(?:when|where|while|whenever|if|once|after|before)\b"
+    r"(?!\s+(?:did|does|do|is|was|were|are|will|has|have|had|can|could|would|should)\b)[^?,]*,\s*((?:(?!\b(?:when|where)\b)[^?])*\b(?:what|which|who|whom|how)\b.*)$"
 )
 _Q_WORD = re.compile(r"[a-z0-9£$%]+(?:['’-][a-z0-9]+)*")
 
@@ -166,7 +169,7 @@ def question_type(question: str) -> QuestionType:
     q = question.lower().replace("’", "'")
     lead = _LEADING_CLAUSE_RX.match(q)
     if lead:  # "when bromley places a child ..., who signs off ...": the main clause asks
-        return question_type(lead.group(1))
+        return question_type(lead.group(1) or lead.group(2))
     follow_up = _FOLLOW_UP_RX.search(q)
     if follow_up and _WH_WORD_RX.search(q, 0, follow_up.start()):
         return question_type(follow_up.group(1))

@@ -509,3 +509,16 @@ def test_a_portion_is_a_share():
 )
 def test_a_watchdog_or_regulator_is_an_organisation(question):
     assert question_type(question).expected == "org"
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        # the main clause asks, wherever its question word stands
+        ("When London CRC staff were interviewed, more than 77% of them reported holding more than how many cases?", "count"),
+        ("If a child goes missing, the service responds within how many hours?", "duration"),
+        ("When did the inspection start, and who led it?", "date"),  # "when did": the clause is a question itself
+    ],
+)
+def test_a_leading_when_clause_is_no_question_of_its_own(question, expected):
+    assert question_type(question).expected == expected
