@@ -1745,6 +1745,7 @@ _NOT_CONTENT_VERBS = frozenset(
 class _AskedCount:
     noun: str  # the noun "how many" counts ("offices")
     verbs: tuple[str, ...]  # the question's content verbs ("run")
+    modifiers: frozenset[str] = frozenset()  # stems of the adjectives between "many" and the noun ("low", "medium-risk")
 
 
 def _asked_count(question: str) -> _AskedCount | None:
@@ -1753,13 +1754,18 @@ def _asked_count(question: str) -> _AskedCount | None:
     if syn is None:
         return None
     low = [t.lower() for t in qs.toks]
-    noun = next(
-        (qs.toks[int(syn.head[t])] for t in range(1, len(low)) if low[t] == "many" and low[t - 1] == "how"
-         and syn.tag[int(syn.head[t])].startswith("NN")),
-        "",
+    at = next(
+        (t for t in range(1, len(low)) if low[t] == "many" and low[t - 1] == "how" and syn.tag[int(syn.head[t])].startswith("NN")),
+        -1,
     )
+    if at < 0:
+        return None
+    head = int(syn.head[at])
+    noun = qs.toks[head]
+    # adjectives only: "prison" of "prison officers" names another thing than "prison tests" do
+    modifiers = frozenset(stem(low[t]) for t in range(at + 1, head) if qs.content[t] and syn.tag[t].startswith("JJ"))
     verbs = tuple(w for w, tag in zip(qs.toks, syn.tag) if tag.startswith("VB") and w.lower() not in _NOT_CONTENT_VERBS)
-    return _AskedCount(noun, verbs) if noun and verbs else None
+    return _AskedCount(noun, verbs, modifiers) if noun and verbs else None
 
 
 def _count_clash(asked: _AskedCount, s: _Sentence, syn: Syntax | None, i: int, j: int) -> bool:
@@ -1773,6 +1779,8 @@ def _count_clash(asked: _AskedCount, s: _Sentence, syn: Syntax | None, i: int, j
     noun = s.toks[counted]
     if stem(noun.lower()) == stem(asked.noun.lower()):
         return False
+    if asked.modifiers and asked.modifiers <= {stem(t.lower()) for t in s.toks[j + 1 : counted]}:
+        return False  # "how many low and medium-risk offenders": "28,819 low and medium-risk people" is they
     vectors = default_word_vectors()
     words = [t for t in s.toks if _WORD_RX.search(t)]
     if vectors is None or not words:

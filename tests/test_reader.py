@@ -1115,6 +1115,9 @@ def test_only_a_name_answers_who_holds_a_given_post(question, role_answers):
         ("How many areas of the CRC's work were assessed?", "We assessed 10 aspects of the CRC's work.", False),
         ("How many children did Enfield place out of the borough?", "Only one child was living out of the borough.", False),
         ("How many recommendations did the inspectorate make?", "We make six recommendations.", False),
+        # the question's adjectives describe the noun counted: the same people in other words
+        ("How many low and medium-risk offenders sit on London CRC's caseload?", "London CRC supervises 28,819 low and medium-risk people.", False),
+        ("How many prison officers does HMP Eastmoor employ?", "Outcomes declined in two of the four healthy prison tests.", True),
     ],
 )
 def test_a_count_of_another_noun_in_a_sentence_without_the_question_s_verb_clashes(question, sentence, clash):
@@ -1123,7 +1126,7 @@ def test_a_count_of_another_noun_in_a_sentence_without_the_question_s_verb_clash
     asked = R._asked_count(question)
     s = R._analyse_sentence(sentence)
     syn = _syntax_or_skip(s)
-    number = next(k for k, t in enumerate(s.toks) if t in {"28,819", "10", "one", "six"})
+    number = next(k for k, t in enumerate(s.toks) if t in {"28,819", "10", "one", "six", "four"})
     assert asked is not None and R._count_clash(asked, s, syn, number, number) == clash
 
 
