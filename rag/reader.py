@@ -1831,6 +1831,26 @@ def _set_off_after(toks: Sequence[str], j: int) -> range:
     return range(j + 2, next((u for u in range(j + 2, end) if toks[u] in _PHRASE_ENDS), end))
 
 
+# "Una Buckley, HMI, Ofsted Lead inspector Gerry Bates, CQC Lead inspector / Lindsay Harris, Ofsted
+# Inspector": of the names a list gives titles, the one whose title holds more of the question's words
+# ("the CQC lead inspector") is the one asked for. Per such word, on the span score.
+TITLE_MATCH_PRIOR = 1.0
+
+
+def _title_match(s: _Sentence, sp: "_Spans", al: np.ndarray) -> np.ndarray:
+    """Per person span, how many question words the title set off after it holds: its comma-separated parts
+    up to the next name ("Sam Hainey, Ofsted HMI, lead inspector Claire Mason, ...")."""
+    starts = sorted(int(i) for i, kind in zip(sp.I, sp.kinds) if kind == "person")
+    out = np.zeros(len(sp.I))
+    for k, (j, kind) in enumerate(zip(sp.J, sp.kinds)):
+        j = int(j)
+        if kind != "person" or j + 2 >= len(s.toks) or s.toks[j + 1] != ",":
+            continue
+        end = min([u for u in starts if u > j] + [len(s.toks), j + 2 + _TITLE_WINDOW])
+        out[k] = float(sum(al[u] > 0 for u in range(j + 2, end)))
+    return out
+
+
 def _role_clash(roles: frozenset[str], s: _Sentence, i: int, j: int) -> bool:
     """Whether the name at tokens i..j is given a role and none of `roles` (see above)."""
     toks = s.toks
@@ -3147,6 +3167,8 @@ def _rank(
             z = z - DOCUMENT_NAME_PENALTY * _document_name(s, sp, candidates[k].title)
         if SIBLING_ROLE_PENALTY and asked_roles:
             z = z - SIBLING_ROLE_PENALTY * _sibling_role(asked_roles, s, sp, syn)
+        if TITLE_MATCH_PRIOR and asked_roles:
+            z = z + TITLE_MATCH_PRIOR * _title_match(s, sp, al_k)
         if UNASKED_PERSON_PENALTY:
             z = z - UNASKED_PERSON_PENALTY * _unasked_person(question, q.tag, sp)
         if phrase_not_time:

@@ -1756,3 +1756,13 @@ def test_a_sentence_listing_the_grade_scale_gives_no_grade():
     passage = [scale + " The overall rating for London CRC is Requires improvement."]
     answer = ask("On the four-point scale, which grade did London CRC get overall?", passage)
     assert answer.answer == "Requires improvement", answer.answer
+
+
+def test_the_name_whose_title_holds_more_of_the_question_is_the_one_asked():
+    from rag import reader as R
+
+    question = "Who was the CQC lead inspector on the Haringey area SEND inspection?"
+    line = "Una Buckley, HMI, Ofsted Lead inspector Gerry Bates, CQC Lead inspector \nLindsay Harris, Ofsted Inspector"
+    q, s, sp, texts = _spans(question, line)
+    match = {t: m for t, m in zip(texts, R._title_match(s, sp, R._aligned(q, s))) if m}
+    assert match["Gerry Bates"] > match["Lindsay Harris"] > 0
