@@ -114,7 +114,11 @@ _PERSON_HEADS = {
     "person", "man", "woman", "inspector", "name", "individual", "leader", "president", "king", "queen", "author", "chief",
     "director", "minister", "officer", "player", "scientist",
 }
-_ORG_HEADS = {"organisation", "organization", "company", "provider", "body", "agency", "team", "council", "trust", "authority", "firm", "group", "department", "service", "party", "university", "club", "network", "watchdog", "inspectorate", "regulator", "consortium", "charity"}
+_ORG_HEADS = {
+    "organisation", "organization", "company", "provider", "body", "agency", "team", "council", "trust", "authority",
+    "firm", "group", "department", "service", "party", "university", "club", "network",
+    "watchdog", "inspectorate", "regulator", "consortium", "charity",
+}
 _LOC_HEADS = {"city", "country", "place", "location", "region", "state", "area", "town", "county", "continent", "river", "street", "borough", "site", "where"}
 _MONEY_HEADS = {"cost", "costs", "price", "budget", "money", "funding", "spend", "spending", "amount", "salary", "revenue", "fee", "fees", "income", "overspend", "grant", "grants", "investment", "sum", "sums", "allocation", "award"}
 # Nouns that make the phrase before them a measure ("agency staffing level", "vacancy rate")

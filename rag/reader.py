@@ -1755,7 +1755,11 @@ def _asked_count(question: str) -> _AskedCount | None:
         return None
     low = [t.lower() for t in qs.toks]
     at = next(
-        (t for t in range(1, len(low)) if low[t] == "many" and low[t - 1] == "how" and syn.tag[int(syn.head[t])].startswith("NN")),
+        (
+            t
+            for t in range(1, len(low))
+            if low[t] == "many" and low[t - 1] == "how" and syn.tag[int(syn.head[t])].startswith("NN")
+        ),
         -1,
     )
     if at < 0:

@@ -1116,7 +1116,11 @@ def test_only_a_name_answers_who_holds_a_given_post(question, role_answers):
         ("How many children did Enfield place out of the borough?", "Only one child was living out of the borough.", False),
         ("How many recommendations did the inspectorate make?", "We make six recommendations.", False),
         # the question's adjectives describe the noun counted: the same people in other words
-        ("How many low and medium-risk offenders sit on London CRC's caseload?", "London CRC supervises 28,819 low and medium-risk people.", False),
+        (
+            "How many low and medium-risk offenders sit on London CRC's caseload?",
+            "London CRC supervises 28,819 low and medium-risk people.",
+            False,
+        ),
         ("How many prison officers does HMP Eastmoor employ?", "Outcomes declined in two of the four healthy prison tests.", True),
     ],
 )
@@ -1742,7 +1746,8 @@ def test_a_date_the_question_writes_out_is_no_answer_to_it():
         q, s, sp, texts = _spans(question, sentence)
         return _flagged(texts, R._own_words(question, s, sp))
 
-    assert "March 2024" in own("On which healthy prison test was HMP Eastmoor graded poor in March 2024?", "Healthy prison test\nMarch 2024")
+    graded = "On which healthy prison test was HMP Eastmoor graded poor in March 2024?"
+    assert "March 2024" in own(graded, "Healthy prison test\nMarch 2024")
     # a figure whose unit the question names is still an answer ("52-week" for "how many weeks")
     assert "52-week" not in own("For how many weeks of the year does the service run?", "The service runs a 52-week programme.")
 
