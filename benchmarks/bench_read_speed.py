@@ -57,6 +57,7 @@ def one_pass(sets, emb) -> np.ndarray:
         R._analyse_question.cache_clear()
         R._for_title.cache_clear()
         R._question_syntax.cache_clear()
+        R.main_question.cache_clear()
         vectors = default_word_vectors()
         if vectors is not None:
             vectors._cache.clear()

@@ -1784,7 +1784,7 @@ def _count_clash(asked: _AskedCount, s: _Sentence, syn: Syntax | None, i: int, j
     if stem(noun.lower()) == stem(asked.noun.lower()):
         return False
     if asked.modifiers and asked.modifiers <= {stem(t.lower()) for t in s.toks[j + 1 : counted]}:
-        return False  # "how many low and medium-risk offenders": "28,819 low and medium-risk people" is they
+        return False  # "how many low and medium-risk offenders": "28,819 low and medium-risk people" counts them
     vectors = default_word_vectors()
     words = [t for t in s.toks if _WORD_RX.search(t)]
     if vectors is None or not words:
