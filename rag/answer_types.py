@@ -165,7 +165,7 @@ _Q_WORD = re.compile(r"[a-z0-9£$%]+(?:['’-][a-z0-9]+)*")
 _FOLLOW_UP_RX = re.compile(
     r"(?:\s[-–—]+\s|[:?]\s+)((?:(?:since|from|until|in|by|at|for|to)\s+)?(?:what|which|who|whom|when|where|how)\b[^-–—:?]*\??)\s*$"
 )
-_WH_WORD_RX = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b")
+_WH_WORD_RX = re.compile(rf"\b(?:{'|'.join(w for w in WH_WORDS if w != 'other')})\b")
 
 
 def question_type(question: str) -> QuestionType:
@@ -353,12 +353,13 @@ _SEARCH_BOX_HEADS: dict[str, str] = {
 }
 _WAIT_RX = re.compile(r"\b(?:waiting|wait|response|turnaround|processing) times?\b|\bwaits?\b")
 _YES_NO_LEADS = frozenset("is are was were did does do has have had can could will would should".split())
-_GRADE_WORDS_RX = re.compile(r"\b(?:outstanding|good(?!\s+enough)|inadequate|requires improvement|requiring improvement)\b")
+_GOOD_GRADE = r"good(?!\s+enough)"  # "good enough" is no grade: "is its risk work good enough?" asks for a judgement
+_GRADE_WORDS_RX = re.compile(rf"\b(?:outstanding|{_GOOD_GRADE}|inadequate|requires improvement|requiring improvement)\b")
 
 
 _GRADE_ASKED_RX = re.compile(
     r"\b(?:(?:rated|graded|judged|assessed|seen|found|considered)\s+(?:as\s+|to\s+be\s+)?)?"
-    r"(?:outstanding|good(?!\s+enough)|inadequate|requires? improvement(?: to be good)?|requiring improvement)\b(?:\s+overall)?",
+    rf"(?:outstanding|{_GOOD_GRADE}|inadequate|requires? improvement(?: to be good)?|requiring improvement)\b(?:\s+overall)?",
     re.I,
 )
 

@@ -1052,6 +1052,7 @@ _CHANGE_WORDS = frozenset(
 )
 _EARLIER_WORDS = frozenset("previous last prior earlier former".split())  # a date just after them is an earlier one
 _PAST_WORDS = frozenset("previous previously before earlier prior former formerly originally from last old used".split())
+_PAST_WORDS_BUT_FROM = _PAST_WORDS - {"from"}  # "from" is past only after a change word ("fell from")
 
 
 @lru_cache(maxsize=4096)
@@ -1067,7 +1068,7 @@ def _asks_about_the_past(question: str) -> bool:
     """Whether a question asks about an earlier time or value: "previous", "before", "fell from" (but not the
     "from" of "come from agencies")."""
     words = _lower_tokens(question)
-    return bool((_PAST_WORDS - {"from"}) & words) or ("from" in words and _CHANGED_FROM_RX.search(question) is not None)
+    return bool(_PAST_WORDS_BUT_FROM & words) or ("from" in words and _CHANGED_FROM_RX.search(question) is not None)
 
 
 def _previous_value(q: _Question, s: _Sentence, sp: "_Spans") -> np.ndarray:
@@ -2310,7 +2311,7 @@ _ONE_WORD_QUESTION_RX = re.compile(r"\bwhat (?:single |one |particular )?(?:word
 
 def _one_adjective(question: str, s: _Sentence, sp: _Spans, syn: Syntax | None) -> np.ndarray:
     """1 for each span of a single adjective when the question asks for a word or an adjective."""
-    if syn is None or not _ONE_WORD_QUESTION_RX.search(main_question(question)):
+    if syn is None or not _ONE_WORD_QUESTION_RX.search(question):
         return np.zeros(len(sp.I))
     adjective = s.word & np.array([tag.startswith("JJ") for tag in syn.tag])
     return ((_in_span(s.word, sp) == 1) & (_in_span(adjective, sp) == 1)).astype(float)
@@ -2409,7 +2410,7 @@ def _evaluation(question: str, tag: str, s: _Sentence, sp: _Spans, al: np.ndarra
     naming = (asked.group(1) or "").lower().startswith(("call", "term"))  # "what do leaders call it": a quoted name, no predicate
     verb = set(_keys(asked.group(1))) if asked.group(1) else set()  # "make of" is no topic: "efforts made"
     # "what word did he use": not a clause
-    words = _in_span(s.word, sp) if _ONE_WORD_QUESTION_RX.search(main_question(question)) else None
+    words = _in_span(s.word, sp) if _ONE_WORD_QUESTION_RX.search(question) else None
     toks = s.toks
     n = len(toks)
     low = [t.lower() for t in toks]
@@ -3264,8 +3265,6 @@ def _rank(
 
 
 SCALE_GRADES = 3  # a sentence naming this many different grades lists the scale
-
-
 SCALE_PENALTY = 3.0  # on such a sentence's score, for a grade question
 
 
