@@ -3282,9 +3282,21 @@ def _own_words(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
     own = sp.dense[:, SPAN_DENSE.index("all_in_q")] > 0
     if own.any():
         asked_words = _lower_tokens(question)
-        new_figure = [any(c.isdigit() for c in t) and t.lower() not in asked_words for t in s.toks]
-        own &= _in_span(np.array(new_figure, dtype=bool), sp) == 0
+        asked_stems = _question_stems(question)
+        new = [
+            (any(c.isdigit() for c in t) and t.lower() not in asked_words) or _new_hyphen_part(t, asked_stems)
+            for t in s.toks
+        ]
+        own &= _in_span(np.array(new, dtype=bool), sp) == 0
     return own
+
+
+def _new_hyphen_part(token: str, asked_stems: tuple[str, ...]) -> bool:
+    """Whether a hyphenated word has a part the question does not hold: "third-sector" answers "which
+    sector" (only its "sector" is the question's), "risk-of-harm" restates "risk of harm"."""
+    if "-" not in token:
+        return False
+    return any(stem(p) not in asked_stems for p in token.lower().split("-") if p and p not in STOP)
 
 
 _NEGATION_BEFORE_RX = re.compile(r"\b(?:not|never)\s+$", re.I)

@@ -1752,6 +1752,19 @@ def test_a_date_the_question_writes_out_is_no_answer_to_it():
     assert "52-week" not in own("For how many weeks of the year does the service run?", "The service runs a 52-week programme.")
 
 
+def test_a_hyphenated_word_with_a_part_the_question_lacks_is_an_answer():
+    from rag import reader as R
+
+    def own(question: str, sentence: str) -> set[str]:
+        q, s, sp, texts = _spans(question, sentence)
+        return _flagged(texts, R._own_words(question, s, sp))
+
+    sector = "Besides private companies, which sector do MTC's partners come from?"
+    assert "third-sector" not in own(sector, "MTC is made up of private and third-sector partners.")
+    # every part in the question: the span only restates it
+    assert "risk-of-harm" in own("How good was the work on risk of harm?", "The risk-of-harm work was weak.")
+
+
 def test_a_sentence_listing_the_grade_scale_gives_no_grade():
     from rag import reader as R
 
