@@ -1207,6 +1207,8 @@ def _label_named(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.nd
     wh = _wh_nouns(q.text)
     vectors = default_word_vectors()
     partial: dict[int, float] = {}  # grade rows named in part: the share of their label's words named
+    overall_asked = q.tag == RATING and "overall" in q_words
+    generic_only: set[int] = set()
     for k in rows:
         # a row's numbering ("1.1 Leadership", "3. Case supervision") is no word the question could name
         words = [
@@ -1215,6 +1217,8 @@ def _label_named(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.nd
         ]
         if all(set(_keys(w)) <= names for w in words):
             continue
+        if overall_asked and "overall" not in words:
+            continue  # "what overall grade did the probation service get" names no aspect row ("1.3 Services")
         if q.tag == DATE:
             words = [w for w in words if w not in _DATE_LABEL_WORDS]
         if q.tag == PHRASE and not any(wh.intersection(_keys(w)) for w in words):
@@ -1228,15 +1232,23 @@ def _label_named(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.nd
             out[k] = 1.0
         elif words and q.tag == RATING and is_grade_row(candidates[k].text):
             partial[k] = 1.0 - len(missing) / len(words)
-    if partial and not out.any():
+            # "overall" of "Overall effectiveness" names any report's top row: the row is named only in a
+            # document holding every other question word ("London" and "probation" name no children's report)
+            doc_keys = candidates[k].doc_keys
+            if all(set(_keys(w)) <= _OVERALL_GENERIC_KEYS for w in words if w not in missing) and (
+                doc_keys is None or not set(q.weights) - _OVERALL_GENERIC_KEYS <= doc_keys
+            ):
+                generic_only.add(k)
+    specific = {k: v for k, v in partial.items() if k not in generic_only}
+    if specific and not out.any():
         # "How did Ofsted grade Barnet's services for children in care?" names half of the row "The experiences
         # and progress of children in care" and less of its neighbours ("... of care leavers"): a grade question
         # that names no row whole asks for the row it names most, if it names at least half of it
-        best = max(partial.values())
-        top = [k for k, v in partial.items() if v == best]
+        best = max(specific.values())
+        top = [k for k, v in specific.items() if v == best]
         if best >= PARTIAL_LABEL_SHARE and len(top) == 1:
             out[top[0]] = 1.0
-    if q.tag == RATING and not out.any() and max(partial.values(), default=0.0) < OVERALL_ROW_SHARE:
+    if q.tag == RATING and not out.any() and max(specific.values(), default=0.0) < OVERALL_ROW_SHARE:
         # "What rating did Croydon get?", "Is Camden outstanding?": a grade question naming nothing but the
         # report asks for its overall grade ("Overall effectiveness Good"); not one naming something else
         # ("... for its adoption service", "... at its previous inspection")

@@ -373,6 +373,22 @@ def test_a_grade_question_naming_nothing_but_the_report_reads_its_overall_row():
     assert R._label_named(R._analyse_question("What rating did Havering get for care leavers?"), rows).tolist() == [0.0, 1.0, 0.0]
 
 
+def test_an_overall_grade_question_names_no_aspect_row_nor_another_reports_overall_row():
+    from rag import reader as R
+
+    question = R._analyse_question("What overall grade did the probation watchdog give London's probation service?")
+    aspect = SentenceCandidate("1.3 Services\nGood", 0, label="1.3 Services")
+    # "overall" alone names the top row of any report: only of one holding the question's other words
+    other_report = SentenceCandidate(
+        "Overall effectiveness Outstanding", 0, label="Overall effectiveness", doc_keys=frozenset({"overal", "effect", "london"})
+    )
+    assert R._label_named(question, [aspect, other_report]).tolist() == [0.0, 0.0]
+    own_report = SentenceCandidate(
+        "Overall effectiveness Outstanding", 0, label="Overall effectiveness", doc_keys=frozenset(question.weights) | {"effect"}
+    )
+    assert R._label_named(question, [aspect, own_report]).tolist() == [0.0, 1.0]
+
+
 def test_a_named_row_is_lifted_for_a_rating_question_only_when_its_value_is_a_grade():
     from rag import reader as R
 
