@@ -1852,19 +1852,30 @@ def _set_off_after(toks: Sequence[str], j: int) -> range:
 # Inspector": of the names a list gives titles, the one whose title holds more of the question's words
 # ("the CQC lead inspector") is the one asked for. Per such word, on the span score.
 TITLE_MATCH_PRIOR = 1.0
+_POST_NOMINAL_RX = re.compile(r"HMI|OBE|MBE|CBE|KC|QC")
 
 
 def _title_match(s: _Sentence, sp: "_Spans", al: np.ndarray) -> np.ndarray:
     """Per person span, how many question words the title set off after it holds: its comma-separated parts
-    up to the next name ("Sam Hainey, Ofsted HMI, lead inspector Claire Mason, ...")."""
+    up to the next name ("Sam Hainey, Ofsted HMI, lead inspector Claire Mason, ..."), less as many as the title
+    just before it holds beyond that: it is another name's ("Kieran Bird HMI, Ofsted Lead inspector Gerry
+    Bates, CQC Lead inspector": "Ofsted Lead inspector" is Kieran Bird's, however near Gerry Bates it stands)."""
     starts = sorted(int(i) for i, kind in zip(sp.I, sp.kinds) if kind == "person")
     out = np.zeros(len(sp.I))
+    ending_at: dict[int, float] = {}  # a title's end (the next name's start) -> its question words
     for k, (j, kind) in enumerate(zip(sp.J, sp.kinds)):
         j = int(j)
+        if kind == "person" and j + 2 < len(s.toks) and _POST_NOMINAL_RX.fullmatch(s.toks[j + 1]) and s.toks[j + 2] == ",":
+            j += 1  # "Kieran Bird HMI, Ofsted Lead inspector": the letters after a name are no title
         if kind != "person" or j + 2 >= len(s.toks) or s.toks[j + 1] != ",":
             continue
         end = min([u for u in starts if u > j] + [len(s.toks), j + 2 + _TITLE_WINDOW])
         out[k] = float(sum(al[u] > 0 for u in range(j + 2, end)))
+        if end in starts:
+            ending_at[end] = max(ending_at.get(end, 0.0), out[k])
+    for k, (i, kind) in enumerate(zip(sp.I, sp.kinds)):
+        if kind == "person":
+            out[k] -= max(0.0, ending_at.get(int(i), 0.0) - out[k])
     return out
 
 

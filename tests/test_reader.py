@@ -1781,6 +1781,18 @@ def test_a_hyphenated_word_with_a_part_the_question_lacks_is_an_answer():
     assert "risk-of-harm" in own("How good was the work on risk of harm?", "The risk-of-harm work was weak.")
 
 
+def test_a_title_before_a_name_in_an_inspection_team_list_is_the_previous_names():
+    from rag import reader as R
+
+    question = "Who was Ofsted's lead inspector for the Lewisham inspection?"
+    line = "Kieran Bird HMI, Ofsted Lead inspector Gerry Bates, CQC Lead inspector \nLize Whittle, Ofsted Inspector"
+    q, s, sp, texts = _spans(question, line)
+    match = dict(zip(texts, R._title_match(s, sp, R._aligned(q, s))))
+    # the letters after a name ("HMI") do not hide its title; the title before Gerry Bates is Kieran Bird's
+    # (by as many question words as it holds beyond Gerry Bates's own title)
+    assert match["Kieran Bird"] == 3 and match["Gerry Bates"] == 1
+
+
 def test_a_sentence_listing_the_grade_scale_gives_no_grade():
     from rag import reader as R
 
