@@ -3080,8 +3080,10 @@ def _rank(
         sz = sz + COUNTED_PRIOR * np.array([_counts_head(q.head, s) and not w for s, w in zip(sents, within)], dtype=float)
     if q.tag == RATING and SCALE_PENALTY:
         sz = sz - SCALE_PENALTY * np.array([_lists_the_scale(s) for s in sents], dtype=float)
-    if q.tag in _TARGET_TAGS and TARGET_PENALTY and not _TARGET_RX.search(question):
-        sz = sz - TARGET_PENALTY * np.array([_TARGET_RX.search(s.text) is not None for s in sents], dtype=float)
+    if q.tag in _TARGET_TAGS and TARGET_PENALTY:
+        # and the other way round: "what is the goal for the agency share" is not answered by the share today
+        asks_target = _TARGET_RX.search(question) is not None
+        sz = sz - TARGET_PENALTY * np.array([(_TARGET_RX.search(s.text) is not None) != asks_target for s in sents], dtype=float)
     slogp = _log_softmax(sz)
     sz_max = float(sz.max()) if len(sz) else 0.0
     top = [k for k in np.argsort(-sz, kind="stable")[:TOP_SENTENCES] if sz[k] >= sz_max - SENTENCE_MARGIN]

@@ -1228,6 +1228,15 @@ def test_a_figure_question_is_not_answered_by_a_target(monkeypatch):
     assert _answers(_with_and_without(monkeypatch, question, passages, "TARGET_PENALTY", 0.0)) == ("28%", "15%")
 
 
+def test_a_question_asking_for_a_target_is_not_answered_by_the_figure_today(monkeypatch):
+    plan = [
+        "Agency workers make up 28% of the social work workforce, down from 41% at the previous inspection.",
+        "Our target is to bring agency workers down to 15% of the social work workforce by March 2025.",
+    ]
+    goal = "What share of social workers does Northbridge aim to have from agencies?"
+    assert _answers(_with_and_without(monkeypatch, goal, plan, "TARGET_PENALTY", 0.0)) == ("15%", "28%")
+
+
 def test_a_typed_answer_in_the_sentence_after_the_best_match_is_lifted(monkeypatch):
     passage = "Children wait too long for neurodisability assessments in Hillingdon. The average wait time is 18 months."
     question = "In Hillingdon, how long do children wait for a neurodisability assessment?"
