@@ -2803,12 +2803,28 @@ OWN_WORDS_PENALTY = 2.0  # a span made only of the question's words: in ranking 
 # at ("Our target is to bring agency workers down to 15% ... by March 2025"): a sentence stating a target
 # or intention loses this much for a figure question that asks for none.
 TARGET_PENALTY = 3.0
+# "What overall grade did Northbridge get?": a sentence grading something without saying "overall" grades a
+# part ("Services for children in care ... were good"), not the whole; on its score. 2 and 4 gave the same
+# development answers.
+OVERALL_MISS_PENALTY = 2.0
+_OVERALL_RX = re.compile(r"\boverall\b", re.I)
 _TARGET_TAGS = frozenset({PERCENT, COUNT, "money"})
 _TARGET_RX = re.compile(
     r"\b(?:targets?|aim|aims|aiming|goals?|ambitions?|intends?|intention|plans? to|planned|wants?|will|would like|expects? to"
     r"|by (?:the end of )?(?:[A-Z]?[a-z]+ )?20\d\d)\b",
     re.I,
 )
+
+
+def _grades_a_part(question: str, candidates: Sequence[SentenceCandidate], sents: Sequence[_Sentence]) -> np.ndarray:
+    """Per candidate, for a question asking the overall grade, 1 when it gives a grade but never says
+    "overall": "Services for children in care ... were good" grades a part, not the whole."""
+    if not _OVERALL_RX.search(question):
+        return np.zeros(len(sents))
+    return np.array(
+        [any(kind == RATING for _, _, kind in s.typed) and not _OVERALL_RX.search(f"{c.label} {s.text}") for c, s in zip(candidates, sents)],
+        dtype=float,
+    )
 
 
 def _prefer_longest(sp: _Spans, z: np.ndarray, kind: str) -> None:
@@ -3010,6 +3026,23 @@ def _prefer_whole_answers(question: str, q: _Question, s: _Sentence, sp: _Spans,
         _prefer_whole_chunks(syn, sp, z)
     if q.tag == RATING:
         _prefer_longest(sp, z, RATING)
+        _prefer_unechoed(question, s, sp, z, RATING)
+
+
+def _prefer_unechoed(question: str, s: _Sentence, sp: _Spans, z: np.ndarray, kind: str) -> None:
+    """A grade is quoted without the question's words after it: "require improvement to be good", not "...
+    good overall" for "what overall grade" (in place)."""
+    asked = _lower_tokens(question)
+    typed = {(int(sp.I[k]), int(sp.J[k])): k for k, t in enumerate(sp.kinds) if t == kind}
+    if not typed:
+        return
+    for k, (i, j) in enumerate(zip(sp.I, sp.J)):
+        i, j = int(i), int(j)
+        if sp.kinds[k] == kind:
+            continue
+        for (ti, tj), t in typed.items():
+            if ti == i and tj < j and all(w.lower() in asked for w in s.toks[tj + 1 : j + 1]) and z[k] >= z[t]:
+                z[k] = z[t] - 1e-3
 
 
 def _rank(
@@ -3080,6 +3113,8 @@ def _rank(
         sz = sz + COUNTED_PRIOR * np.array([_counts_head(q.head, s) and not w for s, w in zip(sents, within)], dtype=float)
     if q.tag == RATING and SCALE_PENALTY:
         sz = sz - SCALE_PENALTY * np.array([_lists_the_scale(s) for s in sents], dtype=float)
+    if q.tag == RATING and OVERALL_MISS_PENALTY:
+        sz = sz - OVERALL_MISS_PENALTY * _grades_a_part(question, candidates, sents)
     if q.tag in _TARGET_TAGS and TARGET_PENALTY:
         # and the other way round: "what is the goal for the agency share" is not answered by the share today
         asks_target = _TARGET_RX.search(question) is not None

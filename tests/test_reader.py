@@ -389,6 +389,30 @@ def test_an_overall_grade_question_names_no_aspect_row_nor_another_reports_overa
     assert R._label_named(question, [aspect, own_report]).tolist() == [0.0, 1.0]
 
 
+def test_an_overall_grade_question_is_not_answered_by_a_sentence_grading_a_part():
+    from rag import reader as R
+
+    whole = "Ofsted judged the children's services to require improvement to be good overall."
+    part = "Services for children in care and the impact of leaders were both judged good."
+    row = SentenceCandidate("Overall effectiveness Good", 0, label="Overall effectiveness")
+    candidates = [SentenceCandidate(whole, 0), SentenceCandidate(part, 0), row, SentenceCandidate("Leaders visit often.", 0)]
+    sents = [R._analyse_sentence(c.text) for c in candidates]
+    overall = "What overall grade did Ofsted give Northbridge's children's social care?"
+    assert R._grades_a_part(overall, candidates, sents).tolist() == [0.0, 1.0, 0.0, 0.0]
+    assert not R._grades_a_part("What grade did Northbridge's children in care get?", candidates, sents).any()
+
+
+def test_a_grade_is_quoted_without_the_question_words_after_it():
+    from rag import reader as R
+
+    question = "What overall grade did Ofsted give Northbridge?"
+    q, s, sp, texts = _spans(question, "They were judged to require improvement to be good overall.")
+    z = np.zeros(len(texts))
+    z[texts.index("require improvement to be good overall")] = 1.0
+    R._prefer_unechoed(question, s, sp, z, R.RATING)
+    assert z[texts.index("require improvement to be good overall")] < z[texts.index("require improvement to be good")]
+
+
 def test_a_named_row_is_lifted_for_a_rating_question_only_when_its_value_is_a_grade():
     from rag import reader as R
 
