@@ -3015,7 +3015,9 @@ def _question_shape_priors(
     return z
 
 
-def _prefer_whole_answers(question: str, q: _Question, s: _Sentence, sp: _Spans, syn: Syntax | None, z: np.ndarray) -> None:
+def _prefer_whole_answers(
+    question: str, q: _Question, s: _Sentence, sp: _Spans, syn: Syntax | None, z: np.ndarray, al: np.ndarray | None = None
+) -> None:
     """A figure keeps its modifier, a name, noun phrase or grade is quoted whole (in place)."""
     _prefer_modifiers(s, sp, z)
     if "(" in s.toks:
@@ -3024,9 +3026,35 @@ def _prefer_whole_answers(question: str, q: _Question, s: _Sentence, sp: _Spans,
     _prefer_whole_phrases(question, s, sp, z)
     if q.tag == PHRASE:
         _prefer_whole_chunks(syn, sp, z)
+        if al is not None:
+            _prefer_named_complement(s, sp, z, al)
     if q.tag == RATING:
         _prefer_longest(sp, z, RATING)
         _prefer_unechoed(question, s, sp, z, RATING)
+
+
+_COMPLEMENT_PREPOSITIONS = frozenset("for of to with".split())
+
+
+def _prefer_named_complement(s: _Sentence, sp: _Spans, z: np.ndarray, al: np.ndarray) -> None:
+    """A noun is quoted with the phrase after it that names what the question asks about, when that phrase
+    runs to the end of the sentence: "Support for young carers" (a list item) for "Ealing young carers
+    improvement", not "Support" (in place)."""
+    n = len(s.toks)
+    end = n - 1
+    while end >= 0 and not s.word[end]:
+        end -= 1
+    whole = {(int(i), int(j)): k for k, (i, j) in enumerate(zip(sp.I, sp.J))}
+    for k, (i, j) in enumerate(zip(sp.I, sp.J)):
+        i, j = int(i), int(j)
+        if j + 2 > end or s.toks[j + 1].lower() not in _COMPLEMENT_PREPOSITIONS:
+            continue
+        rest = range(j + 2, end + 1)
+        if not all(al[u] > 0 or not s.content[u] for u in rest) or not any(al[u] > 0 for u in rest):
+            continue
+        longer = whole.get((i, end))
+        if longer is not None and z[longer] < z[k]:
+            z[longer] = z[k] + 1e-3
 
 
 def _prefer_unechoed(question: str, s: _Sentence, sp: _Spans, z: np.ndarray, kind: str) -> None:
@@ -3246,7 +3274,7 @@ def _rank(
         z = z - OWN_WORDS_PENALTY * own_words
         if FUNCTION_SPAN_PENALTY:
             z = z - FUNCTION_SPAN_PENALTY * _function_words_only(s, sp)
-        _prefer_whole_answers(question, q, s, sp, syn, z)
+        _prefer_whole_answers(question, q, s, sp, syn, z, feature_aligned[k])
         if candidates[k].label:
             z = z + _row_value(
                 candidates[k].label, s, sp, type_ok if q.tag in TYPED_PRIOR_TAGS else None, bool(label_named[k]),

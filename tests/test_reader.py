@@ -1826,6 +1826,23 @@ def test_a_title_before_a_name_in_an_inspection_team_list_is_the_previous_names(
     assert match["Kieran Bird"] == 3 and match["Gerry Bates"] == 1
 
 
+def test_a_noun_is_quoted_with_the_phrase_after_it_the_question_names():
+    from rag import reader as R
+
+    question = "ealing children's services young carers improvement"
+    q, s, sp, texts = _spans(question, "Support for young carers.")
+    z = np.zeros(len(texts))
+    z[texts.index("Support")] = 1.0
+    R._prefer_named_complement(s, sp, z, R._aligned(q, s))
+    assert z[texts.index("Support for young carers")] > z[texts.index("Support")]
+    # not when the phrase after it holds words the question does not name
+    q, s, sp, texts = _spans(question, "Support for parents of young carers.")
+    z = np.zeros(len(texts))
+    z[texts.index("Support")] = 1.0
+    R._prefer_named_complement(s, sp, z, R._aligned(q, s))
+    assert z[texts.index("Support for parents of young carers")] == 0.0
+
+
 def test_a_sentence_listing_the_grade_scale_gives_no_grade():
     from rag import reader as R
 
