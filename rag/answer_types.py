@@ -276,9 +276,12 @@ def question_type(question: str) -> QuestionType:
     ) or re.search(
         # "how did London CRC do on unpaid work", "how did Ofsted grade Barnet's services for children in care":
         # asked of a report, how something did is its grade
-        r"\bhow (?:did|does|do|has|have)\s+"
+        r"\bhow (?:well |highly )?(?:did|does|do|has|have)\s+"
         r"(?:(?:ofsted|inspectors|the inspectors|the inspectorate)\s+(?:rate|grade|score|judge)\b"
         r"|(?:\S+\s+){1,8}?(?:do|fare|perform)\s+(?:on|for|in|at|with)\b)", q
+    ) or re.search(
+        # "how well does Croydon protect children, according to its Ofsted grading": the grade says how well
+        r"^(?:.*,\s*)?how (?:well|good)\b.*\b(?:grading|grade|graded|rating|rated|judgement|judgment)\b", q
     ):
         expected = RATING
     elif wh in ("what", "which") and type_head in _PERCENT_HEADS:

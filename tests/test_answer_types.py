@@ -22,6 +22,10 @@ def spans(text: str, kind: str | None = None) -> list[str]:
         ("How did Waltham Forest's services for children in care fare at the July 2024 inspection?", "rating"),
         ("How did Ofsted grade Barnet's services for children in care?", "rating"),
         ("How did staff do their work?", "manner"),
+        # how well a service does, asked of its grade
+        ("How well did Ofsted rate Croydon's help and protection?", "rating"),
+        ("How well does Croydon protect children, according to Ofsted's 2024 grading?", "rating"),
+        ("How well did leaders respond?", "manner"),
         # the organisation word after an auxiliary is the subject, not the asked noun
         ("What standards had the service fallen short of before the reforms?", "phrase"),
         ("Which council department runs the front door?", "org"),
