@@ -1260,6 +1260,46 @@ def _label_named(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.nd
     return out
 
 
+# "Which part of Barnet's children's services was judged outstanding?" gives the grade and asks what earned
+# it: a judgement-table row holding that grade ("The experiences and progress of children in care /
+# Outstanding") gets this prior, and its answer is the row's label.
+GIVEN_GRADE_ROW_PRIOR = 5.0  # 3 gave 2 of the 3 development answers it gained at 5, and no answer was lost
+_GRADE_GIVEN_RX = re.compile(
+    r"\b(?:rate|rated|grade|graded|judge|judged|score|scored|assess|assessed|found|considered)\s+(?:as\s+|to\s+be\s+)?"
+    r"(outstanding|good|inadequate|requires improvement(?: to be good)?|requiring improvement)\b",
+    re.I,
+)
+
+
+def _rows_given_grade(question: str, tag: str, candidates: Sequence[SentenceCandidate], sents: Sequence[_Sentence]) -> np.ndarray:
+    """Per candidate, 1 for a judgement-table row whose grade is the one a "which area was rated X" question
+    gives."""
+    out = np.zeros(len(candidates))
+    m = _GRADE_GIVEN_RX.search(question)
+    if tag not in (PHRASE, ORG) or not m:
+        return out
+    given = _answer_key(m.group(1))
+    for k, (c, s) in enumerate(zip(candidates, sents)):
+        if not c.label or not is_grade_row(c.text):
+            continue
+        grades = [s.text[s.starts[i] : s.ends[j]] for i, j, kind in s.typed if kind == RATING and s.starts[i] >= len(c.label)]
+        out[k] = float(bool(grades) and _answer_key(grades[-1]) == given)
+    return out
+
+
+def _row_label_span(label: str, s: _Sentence, sp: "_Spans") -> np.ndarray:
+    """Per span of a grade row a question gives the grade of: the prior for its whole label, a large penalty
+    for spans reaching past it into the grade."""
+    end = len(label.rstrip(" :"))
+    out = np.zeros(len(sp.I))
+    for k, (i, j) in enumerate(zip(sp.I, sp.J)):
+        if s.ends[j] > end:
+            out[k] = _OUTSIDE_VALUE
+        elif s.starts[i] == 0 and s.ends[j] == end:
+            out[k] = ROW_VALUE_PRIOR
+    return out
+
+
 # A table row's answer is its value whole: "HM Inspectorate of Prisons", not "HM"; "4 to 15 March 2024" of
 # "4 to 15 March 2024 (unannounced)". Spans that reach into the label are never the answer.
 ROW_VALUE_PRIOR = 4.0
@@ -3125,6 +3165,8 @@ def _rank(
         sz = sz + LABEL_PRIOR * label_named * typed_ok
     else:
         label_named = np.zeros(len(candidates))
+    graded_rows = _rows_given_grade(question, q.tag, candidates, sents)
+    sz = sz + GIVEN_GRADE_ROW_PRIOR * graded_rows
     if typed_sentences and NEXT_TYPED_GAP and len(sz):
         # "Children ... wait too long for neurodisability assessments. The average wait time is 18 months.":
         # the best-matched sentence holds nothing of the asked type, the next one does and goes on from it
@@ -3275,7 +3317,9 @@ def _rank(
         if FUNCTION_SPAN_PENALTY:
             z = z - FUNCTION_SPAN_PENALTY * _function_words_only(s, sp)
         _prefer_whole_answers(question, q, s, sp, syn, z, feature_aligned[k])
-        if candidates[k].label:
+        if graded_rows[k]:
+            z = z + _row_label_span(candidates[k].label, s, sp)
+        elif candidates[k].label:
             z = z + _row_value(
                 candidates[k].label, s, sp, type_ok if q.tag in TYPED_PRIOR_TAGS else None, bool(label_named[k]),
                 type_ok if q.tag == RATING else None,

@@ -413,6 +413,28 @@ def test_a_grade_is_quoted_without_the_question_words_after_it():
     assert z[texts.index("require improvement to be good overall")] < z[texts.index("require improvement to be good")]
 
 
+def test_a_question_giving_the_grade_is_answered_by_the_label_of_the_row_with_it(monkeypatch):
+    from rag import reader as R
+
+    def row(label: str, grade: str) -> SentenceCandidate:
+        return SentenceCandidate(f"{label}\n{grade}", 0, label=label)
+
+    rows = [
+        row("The experiences and progress of children in care", "Outstanding"),
+        row("The experiences and progress of care leavers", "Good"),
+        SentenceCandidate("Children in Barnet receive strong and effective services.", 0),
+    ]
+    sents = [R._analyse_sentence(c.text) for c in rows]
+    question = "Which part of Barnet's children's services was judged outstanding?"
+    assert R._rows_given_grade(question, R.PHRASE, rows, sents).tolist() == [1.0, 0.0, 0.0]
+    assert not R._rows_given_grade("What grade did Barnet's children in care get?", R.RATING, rows, sents).any()
+    s = sents[0]
+    sp = R._span_features(R._analyse_question(question), s, R._aligned(R._analyse_question(question), s))
+    texts = [s.text[s.starts[i] : s.ends[j]] for i, j in zip(sp.I, sp.J)]
+    prior = dict(zip(texts, R._row_label_span(rows[0].label, s, sp)))
+    assert prior[rows[0].label] == R.ROW_VALUE_PRIOR and prior["Outstanding"] < 0
+
+
 def test_a_named_row_is_lifted_for_a_rating_question_only_when_its_value_is_a_grade():
     from rag import reader as R
 
