@@ -2861,9 +2861,9 @@ def _grades_a_part(question: str, candidates: Sequence[SentenceCandidate], sents
     "overall": "Services for children in care ... were good" grades a part, not the whole."""
     if not _OVERALL_RX.search(question):
         return np.zeros(len(sents))
+    grades = [any(kind == RATING for _, _, kind in s.typed) for s in sents]
     return np.array(
-        [any(kind == RATING for _, _, kind in s.typed) and not _OVERALL_RX.search(f"{c.label} {s.text}") for c, s in zip(candidates, sents)],
-        dtype=float,
+        [graded and not _OVERALL_RX.search(f"{c.label} {s.text}") for c, s, graded in zip(candidates, sents, grades)], dtype=float
     )
 
 
