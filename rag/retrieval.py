@@ -141,7 +141,9 @@ def _documents_named(data: IndexData, question: str, share: float) -> list[int]:
     # and alone names nothing ("What share of staff reported caseloads above 55?"). Written with a
     # capital inside the question, it is a name ("the City of London").
     capitalised = _capitalised_words(question)
-    names = [t for t in terms if t in capitalised or not is_common_word(t)]
+    # a year in a file name ("..._2023-09-04.pdf") tells reports of one place apart, but names none alone:
+    # "How much did the prison spend on security in 2023?" is about no 2023 report
+    names = [t for t in terms if (t in capitalised or not is_common_word(t)) and not t.isdigit()]
     common = [t for t in terms if t not in names]
     if not names:
         return []

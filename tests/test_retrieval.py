@@ -103,3 +103,17 @@ def test_a_misspelt_report_name_is_put_right(tmp_path, fake_embedder):
         assert correct_names(data, question) == question
     assert assistant.ask("How many children does Northbrige care for?", threshold=0.0).answer == "612"
     assert assistant.ask("How many children does Northbrige care for?").question == "How many children does Northbrige care for?"
+
+
+def test_a_year_in_file_names_tells_a_places_reports_apart_but_names_none_alone(tmp_path, fake_embedder):
+    docs = {
+        "80487_barnet_2023-03-01.txt": "Barnet children's services\n\nThe council cares for 300 children.",
+        "80487_barnet_2024-07-23.txt": "Barnet children's services\n\nThe council cares for 320 children.",
+        "80501_hillingdon_2023-11-20.txt": "Hillingdon children's services\n\nThe council cares for 410 children.",
+        "hmp-eastmoor-report.txt": "Report on HMP Eastmoor\n\nThe prison spent money on security during 2023.",
+        "london-crc-report.txt": "London CRC inspection\n\nThe company supervises 28,819 people.",
+        "northbridge-report.txt": "Northbridge children's services\n\nThe council cares for 612 children.",
+    }
+    assistant = _open(tmp_path, fake_embedder, docs)
+    assert _named(assistant, "How much did the prison spend on security in 2023?") == set()
+    assert _named(assistant, "How many children did Barnet care for in 2024?") == {"80487_barnet_2024-07-23.txt"}
