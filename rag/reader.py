@@ -1217,8 +1217,10 @@ def _label_named(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.nd
         ]
         if all(set(_keys(w)) <= names for w in words):
             continue
-        if overall_asked and "overall" not in words:
-            continue  # "what overall grade did the probation service get" names no aspect row ("1.3 Services")
+        if overall_asked and not _OVERALL_RX.search(candidates[k].text):
+            # "what overall grade did the probation service get" names no aspect row ("1.3 Services / Good"),
+            # but may a row grading overall ("Previous inspection / June 2019, judged inadequate overall")
+            continue
         if q.tag == DATE:
             words = [w for w in words if w not in _DATE_LABEL_WORDS]
         if q.tag == PHRASE and not any(wh.intersection(_keys(w)) for w in words):
