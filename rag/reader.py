@@ -1217,7 +1217,7 @@ def _label_named(q: _Question, candidates: Sequence[SentenceCandidate]) -> np.nd
         ]
         if all(set(_keys(w)) <= names for w in words):
             continue
-        if overall_asked and not _OVERALL_RX.search(candidates[k].text):
+        if overall_asked and not _says_overall(candidates[k]):
             # "what overall grade did the probation service get" names no aspect row ("1.3 Services / Good"),
             # but may a row grading overall ("Previous inspection / June 2019, judged inadequate overall")
             continue
@@ -2863,10 +2863,14 @@ def _grades_a_part(question: str, candidates: Sequence[SentenceCandidate], sents
     "overall": "Services for children in care ... were good" grades a part, not the whole."""
     if not _OVERALL_RX.search(question):
         return np.zeros(len(sents))
-    grades = [any(kind == RATING for _, _, kind in s.typed) for s in sents]
     return np.array(
-        [graded and not _OVERALL_RX.search(f"{c.label} {s.text}") for c, s, graded in zip(candidates, sents, grades)], dtype=float
+        [any(kind == RATING for _, _, kind in s.typed) and not _says_overall(c) for c, s in zip(candidates, sents)], dtype=float
     )
+
+
+def _says_overall(c: SentenceCandidate) -> bool:
+    """Whether a sentence or table row (its label or its value) says "overall"."""
+    return _OVERALL_RX.search(f"{c.label}\n{c.text}") is not None
 
 
 def _prefer_longest(sp: _Spans, z: np.ndarray, kind: str) -> None:
@@ -3058,7 +3062,7 @@ def _question_shape_priors(
 
 
 def _prefer_whole_answers(
-    question: str, q: _Question, s: _Sentence, sp: _Spans, syn: Syntax | None, z: np.ndarray, al: np.ndarray | None = None
+    question: str, q: _Question, s: _Sentence, sp: _Spans, syn: Syntax | None, z: np.ndarray, al: np.ndarray
 ) -> None:
     """A figure keeps its modifier, a name, noun phrase or grade is quoted whole (in place)."""
     _prefer_modifiers(s, sp, z)
@@ -3068,8 +3072,7 @@ def _prefer_whole_answers(
     _prefer_whole_phrases(question, s, sp, z)
     if q.tag == PHRASE:
         _prefer_whole_chunks(syn, sp, z)
-        if al is not None:
-            _prefer_named_complement(s, sp, z, al)
+        _prefer_named_complement(s, sp, z, al)
     if q.tag == RATING:
         _prefer_longest(sp, z, RATING)
         _prefer_unechoed(question, s, sp, z, RATING)
