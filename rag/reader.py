@@ -626,6 +626,7 @@ def _sentence_features(
     title_cache: dict[str, float] = {}
     compat = COMPATIBLE.get(q0.tag, frozenset())
     ahead_unasked = q0.tag == DURATION and not _asks_ahead(q0.text)
+    future_asked = q0.tag == DATE and _ASKS_FUTURE_RX.search(q0.text) is not None
     for k, (s, al) in enumerate(zip(sents, aligned)):
         q = questions[k]
         matched_keys = {kk for ks in s.keys for kk in ks if kk in q.weights}
@@ -645,6 +646,8 @@ def _sentence_features(
                         continue
                     has_type = 1.0
                     break
+            if not has_type and future_asked and _WITHIN_PERIOD_RX.search(s.text):
+                has_type = 1.0  # "when will the next inspection be": "within approximately three years"
         t = titles[k]
         if t not in title_cache:
             title_cache[t] = sum(q0.weights.get(kk, 0.0) for kk in _title_keys(t)) / q0.total if t else 0.0
@@ -1400,6 +1403,22 @@ def _before_year(s: _Sentence, sp: "_Spans", year: str) -> np.ndarray:
 # The dates a report gives for its own inspection ("Inspection dates 4 to 15 March 2024") are not when the
 # next one will be, whatever their year.
 _OWN_DATES_RX = re.compile(r"\binspection dates?\b|\bdates? of (?:the |this |our )?inspection\b|\bfieldwork\b", re.I)
+
+
+# "When will the next inspection be?" is answered by a period from now when no date is set: "The next full
+# area SEND inspection will be within approximately three years".
+_WITHIN_PERIOD_RX = re.compile(
+    r"(?:within|in)\s+(?:approximately\s+|about\s+|around\s+|roughly\s+|the\s+next\s+)?"
+    r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|eighteen|a)\s+(?:weeks?|months?|years?)(?:[’']\s*time)?",
+    re.I,
+)
+
+
+def _period_from_now(s: _Sentence, sp: "_Spans") -> np.ndarray:
+    """For each span: whether it is exactly a period from now ("within approximately 18 months")."""
+    return np.array(
+        [_WITHIN_PERIOD_RX.fullmatch(s.text[s.starts[i] : s.ends[j]]) is not None for i, j in zip(sp.I, sp.J)], dtype=bool
+    )
 
 
 def _own_inspection_dates(candidate: SentenceCandidate) -> bool:
@@ -3214,6 +3233,8 @@ def _rank(
     graded_or_figure_asked = q.tag in _FIGURE_TAGS or q.tag == RATING
     title_of = asks_title(question)
     asked_roles = asked_roles_of(question) if q.tag == PERSON else frozenset()
+    # "Who led the inspection?" names no role, but a title holding its words still picks the person
+    who_asked = q.tag == PERSON and re.match(r"\s*who\b", question, re.I) is not None
     holder_asked = bool(asked_roles) and _HOLDER_ASKED_RX.search(main_question(question)) is not None
     asked_count = _asked_count(question) if COUNT_CLASH_PENALTY and USE_SYNTAX and q.tag == COUNT else None
     which_head = q.head if re.match(r"\s*(?:\w+\s+)?which\b", question, re.I) else ""
@@ -3268,10 +3289,12 @@ def _rank(
             # "when will it next ..." is not answered by this inspection's dates or a year gone by, "when was it
             # previously inspected" not by this inspection's dates
             if (future or earlier) and _own_inspection_dates(candidates[k]):
-                gone = np.array([kind == DATE for kind in sp.kinds])
+                gone = np.ones(len(sp.I), dtype=bool)  # "11 to 19" of "11 to 19 May 2023" too
             elif future and candidates[k].doc_year:
                 gone = _before_year(s, sp, candidates[k].doc_year)
             type_ok = type_ok * ~gone
+            if future:
+                type_ok = np.maximum(type_ok, _period_from_now(s, sp))
             if unit is not None:  # "how many weeks" is not answered in hours ("a 24-hour crisis line")
                 type_ok = type_ok * np.array([_near_unit(unit, t) for t in texts])
             if often:  # "how often" wants a frequency ("once a fortnight"), not any duration
@@ -3307,7 +3330,7 @@ def _rank(
             z = z - DOCUMENT_NAME_PENALTY * _document_name(s, sp, candidates[k].title)
         if SIBLING_ROLE_PENALTY and asked_roles:
             z = z - SIBLING_ROLE_PENALTY * _sibling_role(asked_roles, s, sp, syn)
-        if TITLE_MATCH_PRIOR and asked_roles:
+        if TITLE_MATCH_PRIOR and (asked_roles or who_asked):
             z = z + TITLE_MATCH_PRIOR * _title_match(s, sp, al_k)
         if UNASKED_PERSON_PENALTY:
             z = z - UNASKED_PERSON_PENALTY * _unasked_person(question, q.tag, sp)
@@ -3371,7 +3394,9 @@ def _rank(
                 x[-1] -= doubt
                 p = float(model.calibrate(x))
             # spans of different sentences compete on sentence log-probability + raw span score
-            results.append((float(slogp[k] + z[b]), p, int(k), int(s.starts[i]) - base, int(s.ends[j]) - base, sp.kinds[b], x))
+            # a date gone by is no answer to "when will ...": it gives way to another sentence's answer
+            joint = float(slogp[k] + z[b] - GONE_DATE_PENALTY * gone[b])
+            results.append((joint, p, int(k), int(s.starts[i]) - base, int(s.ends[j]) - base, sp.kinds[b], x))
     results.sort(key=lambda r: (-r[0], r[2], r[3], r[4]))
     out: list[ScoredSpan] = []
     debug: list[np.ndarray] = []

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 from pathlib import Path
@@ -1027,6 +1028,29 @@ def test_a_reports_own_inspection_dates_are_not_the_next_inspection():
     assert not own("The council opened two children's homes in 2022.")
 
 
+def test_the_next_inspection_may_be_a_period_from_now(monkeypatch):
+    from rag import reader as R
+
+    q, s, sp, texts = _spans("When is the next inspection due?", "The next inspection will be within approximately 18 months.")
+    assert _flagged(texts, R._period_from_now(s, sp)) == {"within approximately 18 months"}
+    passages = [
+        "Inspection dates: 4 December 2023 to 8 December 2023",
+        "A monitoring inspection will be carried out within approximately 18 months.",
+    ]
+    question = "When is the monitoring inspection due?"
+    found, unfound = _with_and_without(monkeypatch, question, passages, "_WITHIN_PERIOD_RX", re.compile(r"(?!)"))
+    assert found.answer == "within approximately 18 months" and found.score >= DEFAULT_THRESHOLD
+    assert unfound.answer != found.answer
+
+
+def test_a_date_gone_by_gives_way_to_another_sentences_answer(monkeypatch):
+    passages = ["Full area SEND inspection of Greenwich\nInspection dates: 11 to 19 May 2023",
+                "Greenwich: a full inspection within approximately 5 years."]
+    question = "When is the next full area SEND inspection of Greenwich?"
+    gone, kept = _with_and_without(monkeypatch, question, passages, "GONE_DATE_PENALTY", 0.0)
+    assert gone.answer == "within approximately 5 years" and kept.answer == "11 to 19 May 2023"
+
+
 @pytest.mark.parametrize(
     "question, passage, figure",
     [
@@ -1846,6 +1870,13 @@ def test_a_title_before_a_name_in_an_inspection_team_list_is_the_previous_names(
     # the letters after a name ("HMI") do not hide its title; the title before Gerry Bates is Kieran Bird's
     # (by as many question words as it holds beyond Gerry Bates's own title)
     assert match["Kieran Bird"] == 3 and match["Gerry Bates"] == 1
+
+
+def test_a_who_question_naming_no_role_still_reads_the_titles_in_a_team_list(monkeypatch):
+    passages = ["Joanna Walters, Ofsted HMI Lead inspector Tessa Valpy, CQC Lead inspector Amanda Meier, Ofsted HMI"]
+    question = "Who led Ofsted's area SEND inspection?"
+    led, unled = _with_and_without(monkeypatch, question, passages, "TITLE_MATCH_PRIOR", 0.0)
+    assert led.answer == "Joanna Walters" and unled.answer != "Joanna Walters"
 
 
 def test_a_noun_is_quoted_with_the_phrase_after_it_the_question_names():
