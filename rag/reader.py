@@ -2461,7 +2461,9 @@ _EVALUATION_QUESTION_RX = re.compile(
     r"|^\s*what\s+(?:single\s+|one\s+|particular\s+)?(?:word|words|term|adjective|adjectives|expression)\s+"
     r"(?:did|does|do|has|have|had|was|were|is|are)\b"
     # "according to the chief inspector, how near was its overall grade to the next one up": the judgement
-    r"|^\s*(?:according to [^,?]+,\s*)?how\s+(?:close|near)\s+(?:was|were|is|are|did|came|come|comes)\b"
+    r"|^\s*(?:according to [^,?]+,\s*)?how\s+(?:close|near)\s+(?:to\s+(?:\S+\s+){1,3}?)?(?:was|were|is|are|did|came|come|comes)\b"
+    # "... the overall rating was close to what?"
+    r"|\b(?:close|near|nearly)\s+to\s+what\b"
     # "despite heavy workloads, what was the mood of the staff": a state of mind is a judgement too
     r"|(?:^|,)\s*what\s+(?:was|is|were|are)\s+the\s+(?:mood|morale|attitude|attitudes|feeling|feelings|spirit)\b",
     re.I,

@@ -805,8 +805,26 @@ def test_a_question_about_a_judgement_wants_the_judgement():
     # ... and so does "how near was it to the next grade", after the source it names or without one
     assert "close to ‘good" in judged("According to the chief inspector, how near was the overall grade to the next one?", close)
     assert "close to ‘good" in judged("How close was the overall grade to the next one up?", close)
+    # ... with the grade it is near named before the verb ("how near to a better grade did ..."), or asked for
+    for question in (
+        "How near to a better grade did the chief inspector say London CRC was?",
+        "How close to good was London CRC according to the Chief Inspector?",
+        "In his words, the overall rating was close to what?",
+    ):
+        assert R._EVALUATION_QUESTION_RX.search(R.main_question(question)), question
     strategy = "Leaders have put in place an HR strategy that inspectors judged to be “impressive”."
     assert "impressive" in judged("What single word did inspectors use to describe the HR strategy?", strategy)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How close to good was London CRC according to the Chief Inspector?",
+     "How near to a better grade did the chief inspector say London CRC was?"],
+)
+def test_how_near_to_a_grade_is_answered_by_the_nearness_it_quotes(question):
+    said = ("The Chief Inspector described the overall rating as “close to ‘good’”, but it was pulled down by the "
+            "quality of some case supervision.")
+    assert ask(question, [said]).answer == "close to ‘good’"
 
 
 def test_a_judgement_is_the_predicate_of_what_the_question_names_and_may_end_at_a_clause_word():
