@@ -788,6 +788,15 @@ def typed_spans(text: str, *, prefilter: bool = True) -> list[tuple[int, int, st
             kind = "proper"
         if (a, b) not in found:
             add(a, b, kind)
+        # a table flattened into lines runs one cell's capitals into the next: "Integrated Care Board \nStephen
+        # Kitchman, Director of Children's Services" holds a name on its own line, set off by the comma after it
+        cut = text.rfind("\n", a, b)
+        if cut >= 0 and text.startswith(",", b):
+            tail = text[cut + 1 : b].split()
+            if 2 <= len(tail) <= 4 and all(_CAPWORD_RX.fullmatch(w) for w in tail) and not (
+                {w.lower().strip("’'s,.") for w in tail} & _ORG_WORDS or any(w.lower() in MONTHS for w in tail)
+            ):
+                add(cut + 1, b, PERSON)
         # each run of capitalised words on its own ("Justin Russell" in "Justin Russell on Monday")
         if len(rw) > 1:
             for run in re.finditer(rf"{_CAPWORD}(?:[ \t]+(?:\n[ \t]*)?{_CAPWORD})*", text[a:b]):

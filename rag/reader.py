@@ -2246,7 +2246,9 @@ def _prefer_whole_names(question: str, s: _Sentence, sp: _Spans, z: np.ndarray) 
     for k in names:
         i, j = int(sp.I[k]), int(sp.J[k])
         begin = i
-        while True:
+        # a name set on its own line ("... Integrated Care Board \nStephen Kitchman, Director") is whole there
+        line_start = sp.kinds[k] == PERSON and "\n" in s.text[s.ends[i - 1] : s.starts[i]] if i > 0 else False
+        while not line_start:
             while begin > 1 and caps[begin - 1] and toks[begin - 1].lower() not in STOP:
                 begin -= 1  # "Career Framework" -> "Early Career Framework" (not the sentence's first word)
             linked = begin > 2 and toks[begin - 1].lower() in _NAME_LINKS and caps[begin - 2]

@@ -389,6 +389,9 @@ def test_what_level_or_figure_asks_for_a_figure():
         ("The visit was led by Sian O’Brien.", "Sian O’Brien", "person"),
         ("Jane Smith-Jones chairs the board.", "Jane Smith-Jones", "person"),
         ("Lead inspector: Jenny-ellen Scotland, His Majesty’s Inspector", "Jenny-ellen Scotland", "person"),
+        # a flattened table runs one cell's capitals into the name on the next line
+        ("Bexley Local Authority South East London Integrated Care Board \nStephen Kitchman, Director of Children’s",
+         "Stephen Kitchman", "person"),
         # a period named without a number
         ("These will continue to improve in the months ahead.", "the months ahead", "duration"),
         ("Managers expect it to fall over the coming year.", "the coming year", "duration"),

@@ -634,6 +634,17 @@ def test_a_name_is_quoted_whole(question, sentence, part, expected):
 
 
 
+def test_a_name_on_its_own_line_is_not_run_into_the_capitals_before_it():
+    from rag import reader as R
+
+    question = "Who is Bexley's director of children's services?"
+    q, s, sp, texts = _spans(question, "Bexley Local Authority Integrated Care Board \nStephen Kitchman, Director of Children’s")
+    z = np.zeros(len(texts))
+    z[texts.index("Stephen Kitchman")] = 5.0
+    R._prefer_whole_names(question, s, sp, z)
+    assert z[texts.index("Stephen Kitchman")] == 5.0 and z.max() == 5.0
+
+
 def test_a_question_word_the_answers_own_document_never_uses_lowers_confidence():
     from rag import reader as R
 
