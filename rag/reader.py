@@ -1749,10 +1749,18 @@ def _name_clash(question: str, text: str) -> bool:
 # comma-set phrase after it, or the words before it) holds a role noun and none of the roles the question
 # asks for lowers the confidence's logit, like a name clash.
 ROLE_CLASH_PENALTY = 3.0
+# "Who is Brent's director of children's services?" is not answered by a sentence that names no director:
+# "Brent's children in care council, Brent Care Journeys Empire, provides ..."
+ROLE_MISSING_PENALTY = 3.0
 _ANY_ROLE = frozenset({"head", "leader", "lead"})  # "the head of the inspectorate" may hold any title
 # "which MTC executive" may too ("Gabriel Amahwe, MTC director of probation"); a chief executive is one title
 _ANY_EXECUTIVE_RX = re.compile(r"(?<!chief )\bexecutives?\b", re.I)
 _TITLE_WINDOW = 8  # tokens read for a title after a name ("MTC director of probation at London and ...")
+
+
+def _role_missing(asked: frozenset[str], given: frozenset[str]) -> bool:
+    """Whether a sentence naming the roles `given` names none of the `asked` ones (any role, for "the head of")."""
+    return not (asked & given) and not (asked & _ANY_ROLE and given)
 
 
 # "Who is Barnet's director of children's services?" is not answered by "leader" of "The CEO, leader, lead
@@ -3369,6 +3377,7 @@ def _rank(
         prior -= UNKNOWN_NAME_PENALTY * unknown_name + ABSENT_NAME_PENALTY * name_absent[k]
         prior -= NAME_CLASH_PENALTY * (_name_clash(question, s.text) or _name_clash(question, candidates[k].title))
         referred = _refers_to_asked(which_head, s)
+        sentence_roles = role_nouns(f"{candidates[k].label}\n{s.text}") if holder_asked else frozenset()
         named_span = _names_something(s, sp) if name_asked else None
         for rank, b in enumerate(best):
             span_prior = prior - GONE_DATE_PENALTY * gone[b]
@@ -3398,6 +3407,8 @@ def _rank(
                 doubt += UNTYPED_FIGURE_PENALTY
             elif unnamed:
                 doubt += UNNAMED_PENALTY
+            if holder_asked and ROLE_MISSING_PENALTY and _role_missing(asked_roles, sentence_roles):
+                doubt += ROLE_MISSING_PENALTY
             if doubt:
                 x = x.copy()
                 x[-1] -= doubt

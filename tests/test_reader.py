@@ -634,6 +634,20 @@ def test_a_name_is_quoted_whole(question, sentence, part, expected):
 
 
 
+def test_a_sentence_naming_none_of_the_asked_roles_does_not_say_who_holds_one(monkeypatch):
+    from rag import reader as R
+
+    council = ["Brent's children in care council, Brent Care Journeys Empire, provides a strong voice for children."]
+    question = "Who is Brent's director of children's services?"
+    sure, unsure = _with_and_without(monkeypatch, question, council, "ROLE_MISSING_PENALTY", 0.0)
+    assert sure.score < DEFAULT_THRESHOLD <= unsure.score
+    # "the head of" an organisation may hold any title
+    chief = ["Justin Russell, HM Chief Inspector of Probation, found that the CRC had improved."]
+    assert ask("Who was the head of HM Inspectorate of Probation?", chief).score >= DEFAULT_THRESHOLD
+    assert R._role_missing(frozenset({"director"}), frozenset({"chair"}))
+    assert not R._role_missing(frozenset({"head"}), frozenset({"inspector"}))
+
+
 def test_a_name_on_its_own_line_is_not_run_into_the_capitals_before_it():
     from rag import reader as R
 
