@@ -2098,7 +2098,7 @@ def _prefer_whole_chunks(syn: Syntax | None, sp: _Spans, z: np.ndarray) -> None:
 
 
 _NAME_LINKS = frozenset({"of", "for"})
-_KIND_WORDS = r"(?:kinds?|types?|sorts?|forms?|levels?|degree|grade)"  # "which kind of equipment", "what level of risk"
+_KIND_WORDS = r"(?:kinds?|types?|sorts?|forms?|levels?|degree|grade|groups?)"  # "which kind of equipment", "what level of risk"
 
 
 def _wh_nouns(question: str) -> frozenset[str]:
@@ -2127,10 +2127,11 @@ def _wh_nouns(question: str) -> frozenset[str]:
 _COORDINATORS = frozenset({"and", "or", ","})
 
 
-def _prefer_whole_phrases(question: str, s: _Sentence, sp: _Spans, z: np.ndarray) -> None:
+def _prefer_whole_phrases(question: str, s: _Sentence, sp: _Spans, z: np.ndarray, syn: Syntax | None = None) -> None:
     """The noun phrase a "which therapies" question asks for is quoted whole (in place): "speech and
     language and occupational therapies" scores at least as high as "occupational" or "occupational
-    therapies" (its modifiers, coordinated, and the noun the question names)."""
+    therapies" (its modifiers, coordinated, and the noun the question names); never over the sentence's main
+    verb ("includes" of "This includes unaccompanied asylum-seeking children")."""
     wh = _wh_nouns(question)
     if not wh or not len(sp.I):
         return
@@ -2156,7 +2157,7 @@ def _prefer_whole_phrases(question: str, s: _Sentence, sp: _Spans, z: np.ndarray
             continue
         begin = i
         # leftwards over modifiers and the "and"/"or"/"," that join them
-        while begin > 0 and (
+        while begin > 0 and not (syn is not None and syn.dep[begin - 1] == "ROOT" and syn.tag[begin - 1].startswith("VB")) and (
             modifier(begin - 1)
             # not over a coordinate the question names: "Alongside police officers and health visitors, which
             # staff ...?" asks for "education staff", the one "police officers, health visitors and" leave out
@@ -2209,9 +2210,10 @@ def _unit_noun_asked(question: str) -> frozenset[str]:
     return frozenset()
 
 
-def _kind_of(question: str, s: _Sentence, sp: _Spans, which: bool = False) -> np.ndarray:
+def _kind_of(question: str, s: _Sentence, sp: _Spans, which: bool = False, syn: Syntax | None = None) -> np.ndarray:
     """1 for spans of modifiers ending in the noun a "what kind/level of X" question names (with `which`,
-    the unit noun a "which team / what service" question names)."""
+    the unit noun a "which team / what service" question names). With a parse, the span's first word must
+    hang from that noun: "includes" of "This includes unaccompanied asylum-seeking children" is no modifier."""
     out = np.zeros(len(sp.I))
     if which:
         wh = _unit_noun_asked(question)
@@ -2222,7 +2224,9 @@ def _kind_of(question: str, s: _Sentence, sp: _Spans, which: bool = False) -> np
     q_keys = set(_analyse_question(question).weights)
     for k, (i, j) in enumerate(zip(sp.I, sp.J)):
         i, j = int(i), int(j)
-        if i < j and wh.intersection(_keys(s.toks[j])) and s.content[i] and not q_keys.intersection(_keys(s.toks[i])):
+        # a name's capitalised first word counts though it is a function word ("After Care Service")
+        first = s.content[i] or (which and i > 0 and s.toks[i][:1].isupper() and s.toks[i].lower() not in _ARTICLES)
+        if i < j and wh.intersection(_keys(s.toks[j])) and first and not q_keys.intersection(_keys(s.toks[i])):
             # a unit's name in capitals is typed and quoted whole, never cut ("5s panel" of "Bexley Under 5s panel")
             # ("The Future First team": a capital on the sentence's first article cuts nothing)
             if which and i > 0 and s.toks[i - 1][:1].isupper() and s.toks[i - 1].lower() not in _ARTICLES:
@@ -2230,6 +2234,8 @@ def _kind_of(question: str, s: _Sentence, sp: _Spans, which: bool = False) -> np
             # nor a quotation cut ("plan’ approach" of "A ‘one worker, one family and one plan’ approach")
             inside = s.toks[i : j + 1]
             if which and any(x in _CLOSE_QUOTES for x in inside) and not any(x in _OPEN_QUOTES for x in inside):
+                continue
+            if syn is not None and not _descends(syn.head, i, j):
                 continue
             out[k] = 1.0
     return out
@@ -3072,7 +3078,7 @@ def _quoted_kind(question: str, tag: str, s: _Sentence, sp: _Spans) -> np.ndarra
 
 
 def _question_shape_priors(
-    question: str, q: _Question, s: _Sentence, sp: _Spans, al: np.ndarray, title_of: tuple[str, ...]
+    question: str, q: _Question, s: _Sentence, sp: _Spans, al: np.ndarray, title_of: tuple[str, ...], syn: Syntax | None = None
 ) -> np.ndarray:
     """The fixed span priors for question shapes SQuAD rarely asks (each rule above says why)."""
     z = SUBSET_PRIOR * _subset_figure(question, s, sp) - APPROXIMATE_PENALTY * _approximate_figure(question, s, sp)
@@ -3086,9 +3092,9 @@ def _question_shape_priors(
         z = z + TITLE_PRIOR * _title_after(title_of, s, sp)
     z = z + SIBLING_PRIOR * _excluded_sibling(question, s, sp)
     z = z + LIST_PRIOR * _list_of_asked_length(question, s, sp)
-    z = z + KIND_PRIOR * _kind_of(question, s, sp)
+    z = z + KIND_PRIOR * _kind_of(question, s, sp, syn=syn)
     if WHICH_KIND_PRIOR and q.tag in (PHRASE, ORG):
-        z = z + WHICH_KIND_PRIOR * _kind_of(question, s, sp, which=True)
+        z = z + WHICH_KIND_PRIOR * _kind_of(question, s, sp, which=True, syn=syn)
     z = z + NAME_PRIOR * _asked_name(question, q.tag, s, sp)
     if QUOTED_KIND_PRIOR and any(t in _OPEN_QUOTES for t in s.toks):
         z = z + QUOTED_KIND_PRIOR * _quoted_kind(question, q.tag, s, sp)
@@ -3105,7 +3111,7 @@ def _prefer_whole_answers(
     if "(" in s.toks:
         _prefer_names_to_acronyms(s, sp, z)
     _prefer_whole_names(question, s, sp, z)
-    _prefer_whole_phrases(question, s, sp, z)
+    _prefer_whole_phrases(question, s, sp, z, syn)
     if q.tag == PHRASE:
         _prefer_whole_chunks(syn, sp, z)
         _prefer_named_complement(s, sp, z, al)
@@ -3335,7 +3341,7 @@ def _rank(
             last = np.array([j == len(s.toks) - 1 or not any(_WORD_RX.search(t) for t in s.toks[j + 1 :]) for j in sp.J])
             caps = np.array([s.toks[i][:1].isupper() for i in sp.I])
             z = z + model.rating_prior * type_ok * (1.0 + 0.5 * (last & caps))
-        z = z + _question_shape_priors(question, q, s, sp, feature_aligned[k], title_of)
+        z = z + _question_shape_priors(question, q, s, sp, feature_aligned[k], title_of, syn)
         if q.tag in _RELATIVE_TAGS:
             z = z + RELATIVE_PRIOR * _clause_antecedent(syn, sp, feature_aligned[k])
         z = z + ONE_WORD_PRIOR * _one_adjective(question, s, sp, syn)

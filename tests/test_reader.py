@@ -1678,6 +1678,34 @@ def test_the_mood_of_the_staff_is_a_judgement():
     assert ask(asked, (sentence,)).answer.replace("\n", " ") == "motivated and positive"
 
 
+def test_which_group_of_children_asks_for_the_children_and_their_modifiers_only(monkeypatch):
+    from rag import reader as R
+
+    asked = "Which group of children makes up most of the City of London's children in care?"
+    assert "children" in R._wh_nouns(asked)  # "group of" says a kind, as "kind of" does
+    sentence = ("This includes unaccompanied asylum-seeking children, who are the majority of the City of London’s "
+                "children in care.")
+    _, s, sp, texts = _spans(asked, sentence)
+    syn = _syntax_or_skip(s)
+    flagged = _flagged(texts, R._kind_of(asked, s, sp, syn=syn))
+    # the sentence's verb is no modifier of the children, whether the prior or the whole phrase reaches for it
+    assert "unaccompanied asylum-seeking children" in flagged and "includes unaccompanied asylum-seeking children" not in flagged
+    z = np.zeros(len(texts))
+    z[texts.index("asylum-seeking children")] = 5.0
+    R._prefer_whole_phrases(asked, s, sp, z, syn)
+    assert z[texts.index("includes unaccompanied asylum-seeking children")] == 0.0
+    R._prefer_whole_phrases(asked, s, sp, z)
+    assert z[texts.index("includes unaccompanied asylum-seeking children")] > 5.0  # without the parse it does
+
+
+def test_a_units_name_may_open_with_a_capitalised_function_word():
+    from rag import reader as R
+
+    asked = "In Ealing, which service supports older care leavers?"
+    _, s, sp, texts = _spans(asked, "Older care leavers access valuable support from the After Care Service.")
+    assert "After Care Service" in _flagged(texts, R._kind_of(asked, s, sp, which=True))
+
+
 def test_which_team_is_answered_by_a_team_named_by_its_work():
     from rag import reader as R
 
