@@ -2386,6 +2386,12 @@ _CHANGE_STEMS = frozenset(
 _GOING_ON = frozenset({"continued", "continues", "continue", "begun", "began", "started", "starts", "start"})
 
 
+_DEGREE_ADVERBS = frozenset(
+    "significantly considerably substantially markedly greatly sharply steadily further slightly notably dramatically "
+    "rapidly".split()
+)
+
+
 def _change_phrase(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
     """1 for each span opening with a verb of change ("improved", "declined") or "continued to" / "started to"
     one, when the question asks how something changed."""
@@ -2401,6 +2407,8 @@ def _change_phrase(question: str, s: _Sentence, sp: _Spans) -> np.ndarray:
         i, j = int(i), int(j)
         if low[i] in ("has", "have", "had") and i < j:
             i += 1
+        if low[i] in _DEGREE_ADVERBS and i < j:
+            i += 1  # "significantly deteriorated" keeps how much
         # "continued to improve" whole: "continued" alone says no change
         going_on = low[i] in _GOING_ON and j >= i + 2 and low[i + 1] == "to" and change_at(i + 2)
         inside = i >= 2 and low[i - 1] == "to" and low[i - 2] in _GOING_ON  # "improve" of "continued to improve"
@@ -3268,6 +3276,7 @@ def _rank(
     # a grade never names its report ("Local Area Partnership" of "Area SEND inspection of Haringey Local Area
     # Partnership" is no outcome)
     name_unasked = bool(DOCUMENT_NAME_PENALTY) and ((q.tag == PHRASE and not name_asked) or q.tag == RATING)
+    given_grades = _grades_named(question) if GIVEN_GRADE_PENALTY and q.tag != RATING else frozenset()
     phrase_not_time = bool(UNASKED_DATE_PENALTY) and q.tag == PHRASE and not _TIME_WORDS_RX.search(question)
     phrase_not_graded = bool(UNASKED_GRADE_PENALTY) and q.tag == PHRASE and not _QUALITY_WORDS_RX.search(question)
     results: list[tuple[float, float, int, int, int, str, np.ndarray]] = []
@@ -3365,6 +3374,8 @@ def _rank(
         # ‘good’")
         own_words = own & (not judgement_asked)
         z = z - OWN_WORDS_PENALTY * own_words
+        if given_grades:
+            z = z - GIVEN_GRADE_PENALTY * _grade_given(s, sp, given_grades)
         if FUNCTION_SPAN_PENALTY:
             z = z - FUNCTION_SPAN_PENALTY * _function_words_only(s, sp)
         _prefer_whole_answers(question, q, s, sp, syn, z, feature_aligned[k])
@@ -3524,6 +3535,22 @@ RIVAL_SPANS = 2
 def _same_list(a: SentenceCandidate, b: SentenceCandidate) -> bool:
     """Whether two candidates are items of one list: they are read with the same heading."""
     return bool(a.context) and a.context == b.context and a.passage == b.passage
+
+
+# "How have Havering's services changed since they were last judged good in 2018?" is not answered by the grade
+# it gives ("good overall" of "when services were judged to be good overall"), unless it asks for a grade.
+GIVEN_GRADE_PENALTY = 3.0
+
+
+def _grades_named(question: str) -> frozenset[str]:
+    """The answer keys of the grades a question names ("good")."""
+    return frozenset(_answer_key(question[a:b]) for a, b, kind in typed_spans(question) if kind == RATING)
+
+
+def _grade_given(s: _Sentence, sp: "_Spans", given: frozenset[str]) -> np.ndarray:
+    """1 for each span holding a grade the question names ("good overall" holds "good")."""
+    named = [(a, b) for a, b, kind in s.typed if kind == RATING and _answer_key(s.text[s.starts[a] : s.ends[b]]) in given]
+    return np.array([any(i <= a and b <= j for a, b in named) for i, j in zip(sp.I, sp.J)], dtype=float)
 
 
 def _answer_key(text: str) -> str:

@@ -1569,6 +1569,21 @@ def test_how_something_changed_is_answered_by_the_change():
     assert ask(asked, (sentence,)).answer == "continued to improve"
 
 
+def test_a_change_since_a_grade_the_question_gives_is_not_that_grade(monkeypatch):
+    from rag import reader as R
+
+    asked = "How have Havering's children's services changed since they were last judged good in 2018?"
+    sentence = ("Since the last inspection in June 2018, when services for children were judged to be good overall, "
+                "the quality of the services they receive has significantly deteriorated.")
+    _, s, sp, texts = _spans(asked, sentence)
+    assert "significantly deteriorated" in _flagged(texts, R._change_phrase(asked, s, sp))  # how much, too
+    given = _flagged(texts, R._grade_given(s, sp, R._grades_named(asked)))
+    assert "good overall" in given and "good" in given and "significantly deteriorated" not in given
+    assert not R._grades_named("How have the services changed since the last inspection?")
+    changed, graded = _with_and_without(monkeypatch, asked, [sentence], "GIVEN_GRADE_PENALTY", 0.0)
+    assert changed.answer == "significantly deteriorated" and graded.answer != changed.answer
+
+
 def test_what_word_asks_for_one_adjective_not_a_clause():
     from rag import reader as R
 
