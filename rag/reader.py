@@ -1369,6 +1369,9 @@ UNTYPED_FIGURE_PENALTY = 3.0
 UNNAMED_PENALTY = 3.0
 _FIGURE_TAGS = frozenset({"percent", "count", "money", "date", "duration", "age"})
 GONE_DATE_PENALTY = 3.0  # on the confidence's logit, like YEAR_MISS_PENALTY
+# ... and on the joint ranking, so that another sentence's answer wins: this inspection's grade in its table
+# ("Overall effectiveness Outstanding", span score 12) is no answer to "what was the previous judgement".
+GONE_JOINT_PENALTY = 6.0
 # A period still to come ("the coming year", "the months ahead") answers only a question about what is
 # expected or planned.
 _AHEAD_RX = re.compile(r"\b(?:coming|ahead|to come)\b", re.I)
@@ -3432,7 +3435,7 @@ def _rank(
                 p = float(model.calibrate(x))
             # spans of different sentences compete on sentence log-probability + raw span score
             # a date gone by is no answer to "when will ...": it gives way to another sentence's answer
-            joint = float(slogp[k] + z[b] - GONE_DATE_PENALTY * gone[b])
+            joint = float(slogp[k] + z[b] - GONE_JOINT_PENALTY * gone[b])
             results.append((joint, p, int(k), int(s.starts[i]) - base, int(s.ends[j]) - base, sp.kinds[b], x))
     results.sort(key=lambda r: (-r[0], r[2], r[3], r[4]))
     out: list[ScoredSpan] = []

@@ -162,6 +162,24 @@ def test_rank_answers_contract_and_speed():
     assert statistics.median(times) < 0.05  # generous bound for a loaded test machine; measured ~5-10 ms
 
 
+def test_this_inspections_grade_gives_way_to_the_previous_one_asked_for(monkeypatch):
+    from rag import reader as R
+
+    question = "What was Wandsworth's overall judgement at its previous inspection in 2022?"
+    cands = [
+        SentenceCandidate("Overall judgement\nOutstanding", 0, label="Overall judgement"),
+        SentenceCandidate("At its previous inspection in 2022, Wandsworth was judged good.", 1),
+    ]
+
+    def best() -> str:
+        top = rank_answers(question, cands, embedder=EMB)[0]
+        return cands[top.candidate].text[top.start : top.end]
+
+    assert best() == "good"
+    monkeypatch.setattr(R, "GONE_JOINT_PENALTY", 0.0)
+    assert best() == "Outstanding"
+
+
 def test_rank_answers_embeds_missing_vectors():
     cands = [SentenceCandidate(text=SEED, passage=0), SentenceCandidate(text="Nothing to see here.", passage=1)]
     out = rank_answers("What share of staff had over 55 cases?", cands, embedder=EMB)
@@ -1090,7 +1108,7 @@ def test_a_date_gone_by_gives_way_to_another_sentences_answer(monkeypatch):
     passages = ["Full area SEND inspection of Greenwich\nInspection dates: 11 to 19 May 2023",
                 "Greenwich: a full inspection within approximately 5 years."]
     question = "When is the next full area SEND inspection of Greenwich?"
-    gone, kept = _with_and_without(monkeypatch, question, passages, "GONE_DATE_PENALTY", 0.0)
+    gone, kept = _with_and_without(monkeypatch, question, passages, "GONE_JOINT_PENALTY", 0.0)
     assert gone.answer == "within approximately 5 years" and kept.answer == "11 to 19 May 2023"
 
 
