@@ -2264,7 +2264,7 @@ def _prefer_whole_names(question: str, s: _Sentence, sp: _Spans, z: np.ndarray) 
         i, j = int(sp.I[k]), int(sp.J[k])
         begin = i
         # a name set on its own line ("... Integrated Care Board \nStephen Kitchman, Director") is whole there
-        line_start = sp.kinds[k] == PERSON and "\n" in s.text[s.ends[i - 1] : s.starts[i]] if i > 0 else False
+        line_start = i > 0 and sp.kinds[k] == PERSON and "\n" in s.text[s.ends[i - 1] : s.starts[i]]
         while not line_start:
             while begin > 1 and caps[begin - 1] and toks[begin - 1].lower() not in STOP:
                 begin -= 1  # "Career Framework" -> "Early Career Framework" (not the sentence's first word)
@@ -3279,7 +3279,7 @@ def _rank(
     # a grade never names its report ("Local Area Partnership" of "Area SEND inspection of Haringey Local Area
     # Partnership" is no outcome)
     name_unasked = bool(DOCUMENT_NAME_PENALTY) and ((q.tag == PHRASE and not name_asked) or q.tag == RATING)
-    given_grades = _grades_named(question) if GIVEN_GRADE_PENALTY and q.tag != RATING else frozenset()
+    stated_grades = _grades_named(question) if STATED_GRADE_PENALTY and q.tag != RATING else frozenset()
     phrase_not_time = bool(UNASKED_DATE_PENALTY) and q.tag == PHRASE and not _TIME_WORDS_RX.search(question)
     phrase_not_graded = bool(UNASKED_GRADE_PENALTY) and q.tag == PHRASE and not _QUALITY_WORDS_RX.search(question)
     results: list[tuple[float, float, int, int, int, str, np.ndarray]] = []
@@ -3377,8 +3377,8 @@ def _rank(
         # ‘good’")
         own_words = own & (not judgement_asked)
         z = z - OWN_WORDS_PENALTY * own_words
-        if given_grades:
-            z = z - GIVEN_GRADE_PENALTY * _grade_given(s, sp, given_grades)
+        if stated_grades:
+            z = z - STATED_GRADE_PENALTY * _grade_stated(s, sp, stated_grades)
         if FUNCTION_SPAN_PENALTY:
             z = z - FUNCTION_SPAN_PENALTY * _function_words_only(s, sp)
         _prefer_whole_answers(question, q, s, sp, syn, z, feature_aligned[k])
@@ -3434,7 +3434,8 @@ def _rank(
                 x[-1] -= doubt
                 p = float(model.calibrate(x))
             # spans of different sentences compete on sentence log-probability + raw span score
-            # a date gone by is no answer to "when will ...": it gives way to another sentence's answer
+            # an answer ruled out as gone (a date gone by for "when will ...", this inspection's grade for the
+            # previous one) gives way to another sentence's answer
             joint = float(slogp[k] + z[b] - GONE_JOINT_PENALTY * gone[b])
             results.append((joint, p, int(k), int(s.starts[i]) - base, int(s.ends[j]) - base, sp.kinds[b], x))
     results.sort(key=lambda r: (-r[0], r[2], r[3], r[4]))
@@ -3542,7 +3543,7 @@ def _same_list(a: SentenceCandidate, b: SentenceCandidate) -> bool:
 
 # "How have Havering's services changed since they were last judged good in 2018?" is not answered by the grade
 # it gives ("good overall" of "when services were judged to be good overall"), unless it asks for a grade.
-GIVEN_GRADE_PENALTY = 3.0
+STATED_GRADE_PENALTY = 3.0
 
 
 def _grades_named(question: str) -> frozenset[str]:
@@ -3550,7 +3551,7 @@ def _grades_named(question: str) -> frozenset[str]:
     return frozenset(_answer_key(question[a:b]) for a, b, kind in typed_spans(question) if kind == RATING)
 
 
-def _grade_given(s: _Sentence, sp: "_Spans", given: frozenset[str]) -> np.ndarray:
+def _grade_stated(s: _Sentence, sp: "_Spans", given: frozenset[str]) -> np.ndarray:
     """1 for each span holding a grade the question names ("good overall" holds "good")."""
     named = [(a, b) for a, b, kind in s.typed if kind == RATING and _answer_key(s.text[s.starts[a] : s.ends[b]]) in given]
     return np.array([any(i <= a and b <= j for a, b in named) for i, j in zip(sp.I, sp.J)], dtype=float)

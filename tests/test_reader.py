@@ -1595,10 +1595,10 @@ def test_a_change_since_a_grade_the_question_gives_is_not_that_grade(monkeypatch
                 "the quality of the services they receive has significantly deteriorated.")
     _, s, sp, texts = _spans(asked, sentence)
     assert "significantly deteriorated" in _flagged(texts, R._change_phrase(asked, s, sp))  # how much, too
-    given = _flagged(texts, R._grade_given(s, sp, R._grades_named(asked)))
+    given = _flagged(texts, R._grade_stated(s, sp, R._grades_named(asked)))
     assert "good overall" in given and "good" in given and "significantly deteriorated" not in given
     assert not R._grades_named("How have the services changed since the last inspection?")
-    changed, graded = _with_and_without(monkeypatch, asked, [sentence], "GIVEN_GRADE_PENALTY", 0.0)
+    changed, graded = _with_and_without(monkeypatch, asked, [sentence], "STATED_GRADE_PENALTY", 0.0)
     assert changed.answer == "significantly deteriorated" and graded.answer != changed.answer
 
 
