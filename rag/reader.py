@@ -626,7 +626,7 @@ def _sentence_features(
     title_cache: dict[str, float] = {}
     compat = COMPATIBLE.get(q0.tag, frozenset())
     ahead_unasked = q0.tag == DURATION and not _asks_ahead(q0.text)
-    future_asked = q0.tag == DATE and _ASKS_FUTURE_RX.search(q0.text) is not None
+    future_asked = _asks_future_date(q0)
     for k, (s, al) in enumerate(zip(sents, aligned)):
         q = questions[k]
         matched_keys = {kk for ks in s.keys for kk in ks if kk in q.weights}
@@ -1382,6 +1382,11 @@ _ASKS_FUTURE_RX = re.compile(
     r"|\bwhen (?:does|do)\b.*\b(?:expire|end|finish|run out|lapse|conclude|terminate)\b",
     re.I,
 )
+
+
+def _asks_future_date(q: _Question) -> bool:
+    """Whether a date question asks when something will be ("when is the next inspection due")."""
+    return q.tag == DATE and _ASKS_FUTURE_RX.search(q.text) is not None
 
 
 def _asks_ahead(question: str) -> bool:
@@ -3260,7 +3265,7 @@ def _rank(
     doc_miss = _document_missing(q, questions, candidates, ctx_miss)
     often = asks_how_often(question)
     unit = asked_unit(question)
-    future = q.tag == DATE and _ASKS_FUTURE_RX.search(question) is not None
+    future = _asks_future_date(q)
     ahead_asked = _asks_ahead(question)
     earlier = q.tag == DATE and not future and _ASKS_PREVIOUS_RX.search(question) is not None
     previous_grade = q.tag == RATING and _ASKS_PREVIOUS_RX.search(question) is not None
@@ -3397,7 +3402,10 @@ def _rank(
         prior -= UNKNOWN_NAME_PENALTY * unknown_name + ABSENT_NAME_PENALTY * name_absent[k]
         prior -= NAME_CLASH_PENALTY * (_name_clash(question, s.text) or _name_clash(question, candidates[k].title))
         referred = _refers_to_asked(which_head, s)
-        sentence_roles = role_nouns(f"{candidates[k].label}\n{s.text}") if holder_asked else frozenset()
+        # a question for who holds a post, read from a sentence naming none of the posts asked for
+        role_missing = bool(ROLE_MISSING_PENALTY) and holder_asked and _role_missing(
+            asked_roles, role_nouns(f"{candidates[k].label}\n{s.text}")
+        )
         named_span = _names_something(s, sp) if name_asked else None
         for rank, b in enumerate(best):
             span_prior = prior - GONE_DATE_PENALTY * gone[b]
@@ -3427,7 +3435,7 @@ def _rank(
                 doubt += UNTYPED_FIGURE_PENALTY
             elif unnamed:
                 doubt += UNNAMED_PENALTY
-            if holder_asked and ROLE_MISSING_PENALTY and _role_missing(asked_roles, sentence_roles):
+            if role_missing:
                 doubt += ROLE_MISSING_PENALTY
             if doubt:
                 x = x.copy()
